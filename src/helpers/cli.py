@@ -1,0 +1,154 @@
+"""`python -m helpers COMMAND`: validate-data, generate-data, train, evaluate, demo, chat."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _validate_data(args) -> int:
+    from .data import validate_file
+
+    try:
+        valid, problems = validate_file(args.file)
+    except (OSError, ValueError) as e:
+        print(f"{args.file}: {e}", file=sys.stderr)
+        return 1
+    for p in problems:
+        print(p)
+    print(f"{args.file}: {valid} valid, {len(problems)} invalid")
+    return 1 if problems else 0
+
+
+def _generate_data(args) -> int:
+    from . import generator
+
+    return generator.main(["--out", args.out, "--seed", str(args.seed)])
+
+
+def _quiet() -> None:
+    import warnings
+
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+def _train(args) -> int:
+    from dataclasses import fields
+
+    from .training import TrainConfig, train
+
+    _quiet()
+    cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)})
+    try:
+        result = train(cfg)
+    except (PermissionError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"adapter saved to {result['adapter_dir']} after {result['steps']} steps ({result['train_seconds']:.0f} s)")
+    return 0
+
+
+def _evaluate(args) -> int:
+    import json
+
+    from .data import load_conversations
+    from .evaluation import evaluate_rows, summarize, write_predictions
+    from .profiles import get_profile
+    from .training import load_adapter, load_base
+
+    _quiet()
+    try:
+        rows, problems = load_conversations(args.dataset)
+    except (OSError, ValueError) as e:
+        print(f"{args.dataset}: {e}", file=sys.stderr)
+        return 2
+    for p in problems:
+        print(f"{args.dataset}: skipped {p}", file=sys.stderr)
+    rows = rows[: args.limit] if args.limit else rows
+    if not rows:
+        print(f"{args.dataset}: no valid rows to evaluate", file=sys.stderr)
+        return 2
+    profile = get_profile(args.profile)
+    if args.adapter:
+        model, tokenizer = load_adapter(args.adapter, profile, merge=True)
+    else:
+        model, tokenizer, _ = load_base(args.model, profile, add_tokens=False)
+    records = evaluate_rows(model, tokenizer, rows, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
+    write_predictions(records, args.output)
+    print(json.dumps(summarize(records), indent=2))
+    print(f"predictions: {args.output}")
+    return 0
+
+
+def _demo(args) -> int:
+    from .demo import run_demo
+
+    _quiet()
+    run_demo(out=args.out, model=args.model, steps=args.steps, limit=args.limit)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate-data", help="report every invalid row of a JSON/JSONL file")
+    p.add_argument("file")
+    p.set_defaults(run=_validate_data)
+
+    p = sub.add_parser("generate-data", help="write the generated train/test/unseen JSONL files")
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=_generate_data)
+
+    from .models import EMBEDDED_DEFAULT
+    from .training import TrainConfig
+
+    d = TrainConfig()
+    p = sub.add_parser("train", help="LoRA fine-tuning with trl's SFTTrainer")
+    p.add_argument("--model", default=d.model, help="hub id, local path, or the embedded default name")
+    p.add_argument("--data", default=d.data, help="hermes-format JSON/JSONL file or hub dataset id")
+    p.add_argument("--out", default=d.out)
+    p.add_argument("--profile", default=d.profile, choices=["auto", "cpu", "t4", "a100"])
+    p.add_argument("--max-steps", dest="max_steps", type=int, default=d.max_steps)
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=None)
+    p.add_argument("--learning-rate", dest="learning_rate", type=float, default=d.learning_rate)
+    p.add_argument("--token-learning-rate", dest="token_learning_rate", type=float, default=d.token_learning_rate)
+    p.add_argument("--lora-r", dest="lora_r", type=int, default=d.lora_r)
+    p.add_argument("--lora-alpha", dest="lora_alpha", type=int, default=d.lora_alpha)
+    p.add_argument("--max-length", dest="max_length", type=int, default=d.max_length)
+    p.add_argument("--save-steps", dest="save_steps", type=int, default=d.save_steps)
+    p.add_argument("--limit", type=int, default=None, help="train on the first N rows only")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT")
+    p.add_argument("--push-to-hub", dest="push_to_hub", metavar="REPO", default=None)
+    p.set_defaults(run=_train)
+
+    p = sub.add_parser("evaluate", help="score tool calls on a hermes-format file")
+    p.add_argument("--model", default=EMBEDDED_DEFAULT)
+    p.add_argument("--adapter", default=None, help="adapter directory (its base model is used)")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--output", required=True, help="predictions JSONL")
+    p.add_argument("--profile", default="auto", choices=["auto", "cpu", "t4", "a100"])
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=16)
+    p.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=192)
+    p.set_defaults(run=_evaluate)
+
+    p = sub.add_parser("demo", help="the main job: evaluate, fine-tune, evaluate again (CPU, offline)")
+    p.add_argument("--out", default="runs/demo")
+    p.add_argument("--model", default=EMBEDDED_DEFAULT)
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--limit", type=int, default=32, help="rows per evaluation split")
+    p.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)

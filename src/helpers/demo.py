@@ -1,0 +1,96 @@
+"""The main job: evaluate the base model, fine-tune it with LoRA, evaluate again, report.
+
+Runs offline on the embedded default (SmolLM2-135M-Instruct) and the shipped data on a CPU.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import time
+from pathlib import Path
+
+from .data import load_conversations
+from .evaluation import evaluate_rows, summarize, write_predictions
+from .models import EMBEDDED_DEFAULT, resolve_model
+from .profiles import get_profile
+from .training import SHIPPED, TrainConfig, adapter_size_bytes, load_adapter, load_base, train
+
+SPLITS = ("test", "unseen")
+
+
+def _evaluate(model, tokenizer, rows_by_split, out: Path, tag: str, max_new_tokens: int) -> dict:
+    summaries = {}
+    for split, rows in rows_by_split.items():
+        records = evaluate_rows(model, tokenizer, rows, max_new_tokens=max_new_tokens, batch_size=16)
+        write_predictions(records, out / f"predictions_{tag}_{split}.jsonl")
+        summaries[split] = summarize(records)
+        summaries[split]["sample"] = records[0]
+    return summaries
+
+
+def format_table(before: dict, after: dict) -> str:
+    """Before/after table of exact match, tool-name accuracy and irrelevance accuracy."""
+    pct = lambda v: "  -  " if v is None else f"{100 * v:5.1f}%"  # noqa: E731
+    lines = [f"{'split':8} {'metric':22} {'before':>8} {'after':>8}"]
+    for split in before:
+        for key in ("exact_match", "name_accuracy", "irrelevance_accuracy", "format_valid"):
+            lines.append(f"{split:8} {key:22} {pct(before[split][key]):>8} {pct(after[split][key]):>8}")
+    return "\n".join(lines)
+
+
+def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int = 30, limit: int = 32,
+             max_new_tokens: int = 96, log=print) -> dict:
+    """Base eval -> LoRA SFT -> eval; writes `OUT/metrics.json` and `OUT/adapter/`."""
+    start = time.perf_counter()
+    timings = {}
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile = get_profile("auto")
+
+    log("[1/4] preparing the model and data")
+    resolve_model(model)
+    rows = {s: load_conversations(SHIPPED / f"{s}.jsonl")[0][:limit] for s in SPLITS}
+    timings["prepare"] = time.perf_counter() - start
+
+    log(f"[2/4] evaluating the base model on {', '.join(f'{len(r)} {s}' for s, r in rows.items())} rows")
+    t = time.perf_counter()
+    base, tokenizer, _ = load_base(model, profile, add_tokens=False)
+    before = _evaluate(base, tokenizer, rows, out_dir, "before", max_new_tokens)
+    del base
+    gc.collect()
+    timings["evaluate_before"] = time.perf_counter() - t
+
+    log(f"[3/4] LoRA fine-tuning for {steps} steps")
+    t = time.perf_counter()
+    result = train(TrainConfig(model=model, out=str(out_dir), max_steps=steps, save_steps=max(steps // 3, 1)), log=log)
+    timings["train"] = time.perf_counter() - t
+
+    log("[4/4] evaluating the fine-tuned model (adapter merged)")
+    t = time.perf_counter()
+    tuned, tokenizer = load_adapter(result["adapter_dir"], profile, merge=True)
+    after = _evaluate(tuned, tokenizer, rows, out_dir, "after", max_new_tokens)
+    timings["evaluate_after"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - start
+
+    metrics = {
+        "model": model,
+        "profile": profile.name,
+        "before": {s: {k: v for k, v in m.items() if k != "sample"} for s, m in before.items()},
+        "after": {s: {k: v for k, v in m.items() if k != "sample"} for s, m in after.items()},
+        "train": {k: result[k] for k in ("steps", "rows", "train_seconds", "losses")},
+        "dropped_rows": len(result["dropped"]),
+        "adapter_dir": result["adapter_dir"],
+        "adapter_bytes": adapter_size_bytes(result["adapter_dir"]),
+        "seconds": timings,
+    }
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+
+    log("\n" + format_table(before, after))
+    sample = after["unseen"]["sample"]
+    log(f"\nSample (unseen tools), row {sample['id']}:\n  expected: {json.dumps(sample['expected'])}")
+    log(f"  base model:  {before['unseen']['sample']['raw'][:300]!r}")
+    log(f"  fine-tuned:  {sample['raw'][:300]!r}  -> {sample['label']}")
+    log(f"\nadapter: {result['adapter_dir']} ({metrics['adapter_bytes'] / 1e6:.1f} MB); "
+        f"metrics: {out_dir / 'metrics.json'}; total {timings['total']:.0f} s")
+    return metrics

@@ -1,0 +1,103 @@
+"""Runtime profiles: how to load and train on this hardware, chosen automatically and printed.
+
+- `cpu`: float32 everywhere, no gradient checkpointing (memory is plentiful, time is not).
+- `t4`: a T4 has no bfloat16 (compute capability 7.5): 4-bit QLoRA through bitsandbytes with
+  float16 compute and fp16 mixed precision; trainable weights are kept in float32.
+- `a100`: bfloat16 weights and mixed precision.
+Gemma-2 always gets eager attention: SDPA skips its attention logit soft-capping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    dtype: str
+    fp16: bool = False
+    bf16: bool = False
+    load_in_4bit: bool = False
+    activation_checkpointing: bool = False
+    batch_size: int = 8
+    grad_accum: int = 1
+    why: str = ""
+
+    def model_kwargs(self, model_type: str = "") -> dict:
+        """Keyword arguments for `AutoModelForCausalLM.from_pretrained`."""
+        import torch
+
+        kwargs: dict = {"dtype": getattr(torch, self.dtype)}
+        if model_type.startswith("gemma2") or model_type == "gemma2":
+            kwargs["attn_implementation"] = "eager"
+        if self.load_in_4bit:
+            from transformers import BitsAndBytesConfig
+
+            kwargs["quantization_config"] = BitsAndBytesConfig(
+                load_in_4bit=True,
+                bnb_4bit_quant_type="nf4",
+                bnb_4bit_use_double_quant=True,
+                bnb_4bit_compute_dtype=getattr(torch, self.dtype),
+            )
+            kwargs["device_map"] = {"": 0}
+        return kwargs
+
+    def trainer_kwargs(self) -> dict:
+        """Keyword arguments for `SFTConfig` / `DPOConfig` (set both precisions explicitly)."""
+        return {
+            "fp16": self.fp16,
+            "bf16": self.bf16,
+            "activation_checkpointing": self.activation_checkpointing,  # was gradient_checkpointing
+            "per_device_train_batch_size": self.batch_size,
+            "gradient_accumulation_steps": self.grad_accum,
+            "use_cpu": self.name == "cpu",
+        }
+
+    def describe(self) -> str:
+        fields = ", ".join(f"{k}={v}" for k, v in asdict(self).items() if k not in ("name", "why"))
+        return f"profile {self.name}: {fields}\n  why: {self.why}"
+
+
+PROFILES = {
+    "cpu": Profile("cpu", "float32", batch_size=8, why="no GPU: float32, no checkpointing, batch 8"),
+    "t4": Profile(
+        "t4",
+        "float16",
+        fp16=True,
+        load_in_4bit=True,
+        activation_checkpointing=True,
+        batch_size=4,
+        grad_accum=4,
+        why="GPU without bfloat16 (compute capability < 8): 4-bit QLoRA, fp16 compute",
+    ),
+    "a100": Profile(
+        "a100",
+        "bfloat16",
+        bf16=True,
+        activation_checkpointing=True,
+        batch_size=8,
+        grad_accum=2,
+        why="GPU with bfloat16 (compute capability >= 8): bf16 weights and autocast",
+    ),
+}
+
+
+def detect_profile() -> Profile:
+    """`a100` on a bfloat16-capable GPU, `t4` on an older GPU, else `cpu`."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return PROFILES["cpu"]
+    major, _ = torch.cuda.get_device_capability()
+    return PROFILES["a100" if major >= 8 else "t4"]
+
+
+def get_profile(name: str | None) -> Profile:
+    """A named profile, or the detected one for `None`/`"auto"`."""
+    if name in (None, "auto"):
+        return detect_profile()
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; choose from auto, {', '.join(PROFILES)}") from None

@@ -1,0 +1,304 @@
+"""LoRA supervised fine-tuning for tool calling with trl's SFTTrainer.
+
+LoRA adapters go on every linear layer of the decoder; the new tag tokens' embedding rows are
+trained through peft's `trainable_token_indices` (never LoRA on `embed_tokens`/`lm_head`), with
+a higher learning rate than the adapters. The loss covers assistant turns only. The adapter is
+saved without whole embedding matrices, together with the tokenizer and what is needed to
+rebuild the vocabulary on a fresh base model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .chat import add_tool_tokens, set_chat_template, template_family
+from .data import canonical_messages, load_conversations
+from .models import resolve_model
+from .profiles import Profile, get_profile
+
+META_FILE = "course_meta.json"
+SHIPPED = Path(__file__).parent / "data"
+
+
+@dataclass
+class TrainConfig:
+    """The recipe; every field is a `python -m helpers train` flag."""
+
+    model: str = "smollm2-135m-instruct"
+    data: str = str(SHIPPED / "train.jsonl")
+    out: str = "runs/train"
+    profile: str = "auto"
+    max_steps: int = 60
+    batch_size: int | None = None
+    learning_rate: float = 1e-3
+    token_learning_rate: float = 3e-3
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.0
+    max_length: int = 512
+    warmup: float = 0.1
+    save_steps: int = 10
+    limit: int | None = None
+    seed: int = 0
+    resume: bool = False
+    push_to_hub: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def load_base(model_spec: str, profile: Profile, add_tokens: bool = True):
+    """Tokenizer and model with the course template and (unless `add_tokens=False`) the tool tokens.
+
+    New token rows start as the mean of their tag's sub-token rows. Without the tokens the model
+    sees the tags as plain text: the fair way to evaluate an untouched base model.
+    """
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    path = resolve_model(model_spec)
+    model_type = AutoConfig.from_pretrained(path).model_type
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, **profile.model_kwargs(model_type))
+    vocab_before = model.get_input_embeddings().weight.shape[0]
+    set_chat_template(tokenizer, template_family(model_type))
+    if add_tokens:
+        add_tool_tokens(tokenizer, model)
+    new_ids = list(range(vocab_before, len(tokenizer)))
+    return model, tokenizer, new_ids
+
+
+def conversation_length(tokenizer, messages: list[dict]) -> int:
+    return len(tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True)["input_ids"])
+
+
+def prepare_dataset(rows: list[dict], tokenizer, max_length: int):
+    """A `datasets.Dataset` of `messages`; rows over `max_length` tokens are dropped, not truncated.
+
+    Truncation could cut through a tool call and teach the model to stop mid-JSON. Returns the
+    dataset and `(row id, reason)` for each dropped row.
+    """
+    from datasets import Dataset
+
+    kept, dropped = [], []
+    for row in rows:
+        messages = canonical_messages(row)
+        n = conversation_length(tokenizer, messages)
+        if n > max_length:
+            dropped.append((row["id"], f"{n} tokens > max_length {max_length}"))
+        else:
+            kept.append({"messages": messages})
+    if not kept:
+        raise ValueError(f"every row is longer than max_length={max_length}")
+    return Dataset.from_list(kept), dropped
+
+
+def build_peft_model(model, new_token_ids: list[int], cfg: TrainConfig):
+    """LoRA on all decoder linear layers plus trainable rows for the new tokens."""
+    from peft import LoraConfig, get_peft_model
+
+    tied = model.get_output_embeddings().weight is model.get_input_embeddings().weight
+    tokens = new_token_ids if tied else {"embed_tokens": new_token_ids, "lm_head": new_token_ids}
+    peft_model = get_peft_model(model, LoraConfig(**lora_kwargs(cfg, tokens)))
+    expose_wrapped_bias(peft_model)
+    return peft_model
+
+
+def expose_wrapped_bias(model) -> None:
+    """Let `module.bias` work on peft's trainable-token wrappers.
+
+    trl's fused LM head reads `lm_head.weight` and `lm_head.bias`; peft's `TrainableTokensWrapper`
+    forwards `weight` (merged with the trained rows) but not `bias`, so on a tied head the read
+    fails. The wrapped layer's own bias (None for a bias-free head) is the right answer.
+    """
+    from peft.utils.other import TrainableTokensWrapper
+
+    for module in model.modules():
+        if isinstance(module, TrainableTokensWrapper) and "bias" not in module.__dict__:
+            module.__dict__["bias"] = getattr(module.token_adapter.base_layer, "bias", None)
+
+
+@contextmanager
+def lm_head_on_labelled_positions_only():
+    """Make trl's fused LM head project only the positions that carry a label, on CPU too.
+
+    trl scores just the labelled positions on Triton devices and every position elsewhere (to keep
+    tile shapes fixed for compilers like Neuron's). Eager CPU has no such constraint, and with the
+    loss on assistant turns only, most positions are prompt: projecting them onto the 49k-token
+    vocabulary roughly doubled the time of a CPU step for the same loss.
+    """
+    import trl.trainer.utils as trl_utils
+
+    original = getattr(trl_utils, "_use_triton", None)
+    if original is None:
+        yield
+        return
+    trl_utils._use_triton = lambda device: device.type == "cpu" or original(device)
+    try:
+        yield
+    finally:
+        trl_utils._use_triton = original
+
+
+def make_optimizer(model, learning_rate: float, token_learning_rate: float):
+    """AdamW with the token rows in their own, faster group."""
+    import torch
+
+    token_params, lora_params = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            (token_params if "trainable_tokens_delta" in name else lora_params).append(p)
+    groups = [{"params": lora_params, "lr": learning_rate}]
+    if token_params:
+        groups.append({"params": token_params, "lr": token_learning_rate})
+    return torch.optim.AdamW(groups, weight_decay=0.0)
+
+
+def sft_kwargs(cfg: TrainConfig, profile: Profile) -> dict:
+    """Keyword arguments for trl's `SFTConfig` (kept as a dict so tests can check every name)."""
+    kwargs = dict(
+        output_dir=str(Path(cfg.out) / "checkpoints"),
+        max_length=cfg.max_length,
+        assistant_only_loss=True,
+        packing=False,
+        max_steps=cfg.max_steps,
+        learning_rate=cfg.learning_rate,
+        lr_scheduler_type="cosine",
+        warmup_steps=cfg.warmup,
+        logging_steps=1,
+        save_steps=cfg.save_steps,
+        save_total_limit=2,
+        seed=cfg.seed,
+        report_to="none",
+        dataloader_num_workers=0,
+        **profile.trainer_kwargs(),
+    )
+    if cfg.batch_size:
+        kwargs["per_device_train_batch_size"] = cfg.batch_size
+    return {**kwargs, **cfg.extra}
+
+
+def lora_kwargs(cfg: TrainConfig, token_indices) -> dict:
+    """Keyword arguments for peft's `LoraConfig`."""
+    return dict(
+        r=cfg.lora_r,
+        lora_alpha=cfg.lora_alpha,
+        lora_dropout=cfg.lora_dropout,
+        target_modules="all-linear",
+        trainable_token_indices=token_indices,
+        task_type="CAUSAL_LM",
+    )
+
+
+def last_checkpoint(out: str | Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    ckpt = Path(out) / "checkpoints"
+    return get_last_checkpoint(str(ckpt)) if ckpt.is_dir() else None
+
+
+def hub_token() -> str | None:
+    from huggingface_hub import get_token
+
+    return os.environ.get("HF_TOKEN") or get_token()
+
+
+def train(cfg: TrainConfig, log=print) -> dict:
+    """Run one LoRA SFT job; returns a summary with the adapter directory and loss history."""
+    from trl import SFTConfig, SFTTrainer
+
+    if cfg.push_to_hub and not hub_token():
+        raise PermissionError(
+            f"--push-to-hub {cfg.push_to_hub}: no Hugging Face token found. Set HF_TOKEN (or run "
+            "`huggingface-cli login`, or add the HF_TOKEN secret on Colab) before training."
+        )
+    profile = get_profile(cfg.profile)
+    log(profile.describe())
+    model, tokenizer, new_ids = load_base(cfg.model, profile)
+    rows, problems = load_conversations(cfg.data)
+    for p in problems[:10]:
+        log(f"skipped invalid row: {p}")
+    if cfg.limit:
+        rows = rows[: cfg.limit]
+    dataset, dropped = prepare_dataset(rows, tokenizer, cfg.max_length)
+    log(f"data: {len(dataset)} rows kept, {len(problems)} invalid, {len(dropped)} over max_length={cfg.max_length}")
+    peft_model = build_peft_model(model, new_ids, cfg)
+    trainable, total = peft_model.get_nb_trainable_parameters()
+    log(f"trainable parameters: {trainable:,} of {total:,} ({100 * trainable / total:.2f}%)")
+    if profile.fp16:
+        for p in peft_model.parameters():
+            if p.requires_grad:
+                p.data = p.data.float()
+    trainer = SFTTrainer(
+        model=peft_model,
+        args=SFTConfig(**sft_kwargs(cfg, profile)),
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        optimizers=(make_optimizer(peft_model, cfg.learning_rate, cfg.token_learning_rate), None),
+    )
+    resume_from = last_checkpoint(cfg.out) if cfg.resume else None
+    if cfg.resume:
+        log(f"resuming from {resume_from}" if resume_from else "no checkpoint to resume from: starting fresh")
+    start = time.perf_counter()
+    with lm_head_on_labelled_positions_only():
+        trainer.train(resume_from_checkpoint=resume_from)
+    seconds = time.perf_counter() - start
+    adapter_dir = Path(cfg.out) / "adapter"
+    save_adapter(peft_model, tokenizer, adapter_dir, base_model=cfg.model, recipe=asdict(cfg))
+    if cfg.push_to_hub:
+        push_adapter(adapter_dir, cfg.push_to_hub)
+        log(f"pushed {adapter_dir} to https://huggingface.co/{cfg.push_to_hub}")
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    return {
+        "adapter_dir": str(adapter_dir),
+        "train_seconds": seconds,
+        "steps": trainer.state.global_step,
+        "losses": losses,
+        "rows": len(dataset),
+        "dropped": dropped,
+        "profile": profile.name,
+    }
+
+
+def save_adapter(peft_model, tokenizer, adapter_dir: Path, base_model: str, recipe: dict | None = None) -> None:
+    """Save LoRA weights and token rows (no embedding matrices), the tokenizer and a meta file."""
+    adapter_dir = Path(adapter_dir)
+    peft_model.save_pretrained(adapter_dir, save_embedding_layers=False)
+    tokenizer.save_pretrained(adapter_dir)
+    meta = {"base_model": base_model, "vocab_size": len(tokenizer), "recipe": recipe or {}}
+    (adapter_dir / META_FILE).write_text(json.dumps(meta, indent=2, default=str))
+
+
+def adapter_size_bytes(adapter_dir: str | Path) -> int:
+    return sum(p.stat().st_size for p in Path(adapter_dir).glob("adapter_model.*"))
+
+
+def load_adapter(adapter_dir: str | Path, profile: Profile | None = None, merge: bool = False):
+    """Base model from the adapter's meta, resized to its vocabulary, with the adapter applied."""
+    from peft import PeftModel
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    adapter_dir = Path(adapter_dir)
+    meta = json.loads((adapter_dir / META_FILE).read_text())
+    profile = profile or get_profile("auto")
+    path = resolve_model(meta["base_model"])
+    model_type = AutoConfig.from_pretrained(path).model_type
+    tokenizer = AutoTokenizer.from_pretrained(adapter_dir)
+    model = AutoModelForCausalLM.from_pretrained(path, **profile.model_kwargs(model_type))
+    model.resize_token_embeddings(meta["vocab_size"], mean_resizing=False)
+    model = PeftModel.from_pretrained(model, adapter_dir)
+    if merge:
+        model = model.merge_and_unload()
+    model.eval()
+    return model, tokenizer
+
+
+def push_adapter(adapter_dir: Path, repo_id: str) -> None:
+    """Upload the adapter folder to `repo_id` (a repo id, never a commit message)."""
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=hub_token())
+    api.create_repo(repo_id, exist_ok=True, private=True)
+    api.upload_folder(repo_id=repo_id, folder_path=str(adapter_dir), commit_message="Upload tool-calling LoRA adapter")

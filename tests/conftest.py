@@ -1,0 +1,65 @@
+"""Shared fixtures: the real SmolLM2 tokenizer (from the embedded GGUF) and a tiny random model.
+
+The tiny model has SmolLM2's vocabulary and architecture family but 2 small layers, so tests that
+need weights (training, saving, loading) run in seconds; its outputs mean nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import pytest
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+warnings.filterwarnings("ignore", category=UserWarning)
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+@pytest.fixture(scope="session")
+def smol_path():
+    from helpers.models import EMBEDDED_DEFAULT, resolve_model
+
+    return resolve_model(EMBEDDED_DEFAULT)
+
+
+@pytest.fixture
+def tokenizer(smol_path):
+    """A fresh SmolLM2 tokenizer (tests mutate it)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(smol_path)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(smol_path, tmp_path_factory):
+    """A 2-layer random Llama with SmolLM2's tokenizer, saved like a hub checkpoint."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    torch.manual_seed(0)
+    config = AutoConfig.from_pretrained(smol_path)
+    config.update(dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                       num_key_value_heads=2, head_dim=8))
+    model = AutoModelForCausalLM.from_config(config)
+    path = tmp_path_factory.mktemp("tiny-llama")
+    model.save_pretrained(path)
+    AutoTokenizer.from_pretrained(smol_path).save_pretrained(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def shipped_rows():
+    from helpers.data import load_conversations
+    from helpers.training import SHIPPED
+
+    return {s: load_conversations(SHIPPED / f"{s}.jsonl")[0] for s in ("train", "test", "unseen")}
+
+
+def write_jsonl(path, rows) -> str:
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write((r if isinstance(r, str) else json.dumps(r)) + "\n")
+    return str(path)

@@ -1,0 +1,73 @@
+"""Profiles are tested configuration objects even where their hardware is absent, and every
+keyword the package hands to trl / peft / transformers must exist in the installed versions
+(the public notebook broke on `max_seq_length`, `warmup_ratio` and `tokenizer=`)."""
+
+import dataclasses
+import inspect
+
+import pytest
+
+from helpers.profiles import PROFILES, detect_profile, get_profile
+from helpers.training import TrainConfig, lora_kwargs, sft_kwargs
+
+
+def test_profiles_encode_the_hardware_rules():
+    cpu, t4, a100 = PROFILES["cpu"], PROFILES["t4"], PROFILES["a100"]
+    assert (cpu.dtype, cpu.fp16, cpu.bf16, cpu.activation_checkpointing) == ("float32", False, False, False)
+    assert t4.dtype == "float16" and t4.fp16 and not t4.bf16 and t4.load_in_4bit  # no bf16 anywhere on a T4
+    assert a100.dtype == "bfloat16" and a100.bf16 and not a100.fp16
+    assert detect_profile().name == "cpu"  # no GPU on this machine or in CI
+    assert get_profile("t4") is t4
+    with pytest.raises(ValueError, match="unknown profile"):
+        get_profile("tpu")
+
+
+@pytest.mark.parametrize("name", list(PROFILES))
+def test_model_kwargs(name):
+    import torch
+
+    profile = PROFILES[name]
+    kwargs = profile.model_kwargs("gemma2")
+    assert kwargs["attn_implementation"] == "eager"  # Gemma-2 soft-capping needs eager attention
+    assert "attn_implementation" not in profile.model_kwargs("llama")
+    assert kwargs["dtype"] == getattr(torch, profile.dtype)
+    if profile.load_in_4bit:
+        q = kwargs["quantization_config"]
+        assert q.load_in_4bit and q.bnb_4bit_compute_dtype == torch.float16
+
+
+@pytest.mark.parametrize("name", list(PROFILES))
+def test_every_trainer_keyword_exists(name):
+    from trl import SFTConfig
+
+    fields = {f.name for f in dataclasses.fields(SFTConfig)}
+    kwargs = sft_kwargs(TrainConfig(out="unused"), PROFILES[name])
+    assert set(kwargs) <= fields, set(kwargs) - fields
+    assert kwargs["fp16"] is PROFILES[name].fp16 and kwargs["bf16"] is PROFILES[name].bf16  # both explicit
+    if name != "a100":  # bf16 cannot be validated without a bf16 device
+        SFTConfig(**kwargs)
+
+
+def test_every_peft_and_trainer_keyword_exists():
+    from peft import LoraConfig
+    from trl import SFTTrainer
+
+    fields = {f.name for f in dataclasses.fields(LoraConfig)}
+    assert set(lora_kwargs(TrainConfig(), [1, 2])) <= fields
+    LoraConfig(**lora_kwargs(TrainConfig(), [1, 2]))
+    params = inspect.signature(SFTTrainer.__init__).parameters
+    for used in ("model", "args", "train_dataset", "processing_class", "optimizers"):
+        assert used in params
+    for gone in ("tokenizer", "max_seq_length"):
+        assert gone not in params
+
+
+def test_from_pretrained_keywords_exist():
+    from transformers import BitsAndBytesConfig, PreTrainedModel
+
+    doc = inspect.getdoc(PreTrainedModel.from_pretrained)
+    for key in ("dtype", "attn_implementation", "quantization_config", "device_map"):
+        assert key in doc, key
+    params = inspect.signature(BitsAndBytesConfig.__init__).parameters
+    for key in ("load_in_4bit", "bnb_4bit_quant_type", "bnb_4bit_use_double_quant", "bnb_4bit_compute_dtype"):
+        assert key in params
