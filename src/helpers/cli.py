@@ -32,7 +32,12 @@ def _quiet() -> None:
     from transformers.utils import logging
 
     logging.set_verbosity_error()
-    logging.disable_progress_bar()
+    try:
+        import datasets
+
+        datasets.disable_progress_bars()  # per-row map bars; training and generation keep theirs
+    except ImportError:
+        pass
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -146,6 +151,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--limit", type=int, default=32, help="rows per evaluation split")
     p.set_defaults(run=_demo)
+
+    from .alignment import add_arguments as add_align_arguments
+    from .alignment import run_align_command
+
+    p = sub.add_parser("align", help="preference alignment: DPO on tool-call pairs, on top of an SFT adapter")
+    add_align_arguments(p)
+    p.set_defaults(run=run_align_command)
+
+    from .agent import run_chat_command
+
+    p = sub.add_parser("chat", help="ask a model to use the course's example tools, one request per line of stdin")
+    p.add_argument("--adapter", default=None, help="adapter directory (merged into its base model)")
+    p.add_argument("--model", default=EMBEDDED_DEFAULT, help="base model to use when no --adapter is given")
+    p.add_argument("--max-turns", dest="max_turns", type=int, default=5, help="model turns per request")
+    p.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=160)
+    p.add_argument("--profile", default="auto", choices=["auto", "cpu", "t4", "a100"])
+    p.set_defaults(run=run_chat_command)
     return parser
 
 

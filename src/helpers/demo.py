@@ -25,7 +25,7 @@ def _evaluate(model, tokenizer, rows_by_split, out: Path, tag: str, max_new_toke
         records = evaluate_rows(model, tokenizer, rows, max_new_tokens=max_new_tokens, batch_size=16)
         write_predictions(records, out / f"predictions_{tag}_{split}.jsonl")
         summaries[split] = summarize(records)
-        summaries[split]["sample"] = records[0]
+        summaries[split]["sample"] = next((r for r in records if r["expected"]), records[0])
     return summaries
 
 
@@ -39,8 +39,22 @@ def format_table(before: dict, after: dict) -> str:
     return "\n".join(lines)
 
 
+def describe_sample(rows: list[dict], before: dict, after: dict) -> str:
+    """A prompt with its offered tools, and what the base and fine-tuned models answered."""
+    row = next(r for r in rows if r["id"] == after["id"])
+    query = next(m["content"] for m in row["messages"] if m["role"] == "user")
+    return "\n".join([
+        f"\nSample prompt (tools never seen in training), row {row['id']}:",
+        f"  tools offered: {', '.join(t['name'] for t in row['tools'])}",
+        f"  user: {query}",
+        f"  expected:   {json.dumps(after['expected'])}",
+        f"  base model: {before['raw'][:240]!r} -> {before['label']}",
+        f"  fine-tuned: {after['raw'][:240]!r} -> {after['label']}",
+    ])
+
+
 def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int = 30, limit: int = 32,
-             max_new_tokens: int = 96, log=print) -> dict:
+             max_new_tokens: int = 96, data_dir: str | Path = SHIPPED, log=print, **train_overrides) -> dict:
     """Base eval -> LoRA SFT -> eval; writes `OUT/metrics.json` and `OUT/adapter/`."""
     start = time.perf_counter()
     timings = {}
@@ -50,7 +64,7 @@ def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int =
 
     log("[1/4] preparing the model and data")
     resolve_model(model)
-    rows = {s: load_conversations(SHIPPED / f"{s}.jsonl")[0][:limit] for s in SPLITS}
+    rows = {s: load_conversations(Path(data_dir) / f"{s}.jsonl")[0][:limit] for s in SPLITS}
     timings["prepare"] = time.perf_counter() - start
 
     log(f"[2/4] evaluating the base model on {', '.join(f'{len(r)} {s}' for s, r in rows.items())} rows")
@@ -63,7 +77,9 @@ def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int =
 
     log(f"[3/4] LoRA fine-tuning for {steps} steps")
     t = time.perf_counter()
-    result = train(TrainConfig(model=model, out=str(out_dir), max_steps=steps, save_steps=max(steps // 3, 1)), log=log)
+    cfg = TrainConfig(model=model, data=str(Path(data_dir) / "train.jsonl"), out=str(out_dir), max_steps=steps,
+                      save_steps=max(steps // 3, 1), **train_overrides)
+    result = train(cfg, log=log)
     timings["train"] = time.perf_counter() - t
 
     log("[4/4] evaluating the fine-tuned model (adapter merged)")
@@ -87,10 +103,7 @@ def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int =
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
 
     log("\n" + format_table(before, after))
-    sample = after["unseen"]["sample"]
-    log(f"\nSample (unseen tools), row {sample['id']}:\n  expected: {json.dumps(sample['expected'])}")
-    log(f"  base model:  {before['unseen']['sample']['raw'][:300]!r}")
-    log(f"  fine-tuned:  {sample['raw'][:300]!r}  -> {sample['label']}")
+    log(describe_sample(rows["unseen"], before["unseen"]["sample"], after["unseen"]["sample"]))
     log(f"\nadapter: {result['adapter_dir']} ({metrics['adapter_bytes'] / 1e6:.1f} MB); "
         f"metrics: {out_dir / 'metrics.json'}; total {timings['total']:.0f} s")
     return metrics

