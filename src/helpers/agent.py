@@ -1,21 +1,30 @@
 """A minimal tool-using agent: a registry of Python functions and the call/execute loop around a model.
 
 The model's text is untrusted: only registered functions run, by exact name, with arguments
-that passed schema validation; every failure becomes a tool message the model can read.
+that passed schema validation; every failure becomes a tool message the model can read, and
+results and errors are cut to a bounded size before they go back to the model.
+
+`run_agent` is the Think -> Act -> Observe loop; `model_generator` turns a loaded model into the
+`generate` function it needs; `format_transcript` shows a transcript as text; `run_chat_command`
+is `python -m helpers chat` (the tools of `helpers.tasks`, one request per line of stdin).
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import math
 import operator
+import re
+import sys
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from helpers import formats
 from helpers.toolcalls import ToolCall, ToolCallError, normalize_tool, parse_tool_calls, validate_arguments
 
 MAX_ERROR_CHARS = 500
+MAX_RESULT_CHARS = 4000
 
 
 @dataclass
@@ -61,9 +70,11 @@ class Toolbox:
         except Exception as exc:
             return _failure("tool_error", f"{call.name} raised {type(exc).__name__}: {exc}")
         try:
-            formats.dumps(value)
+            text = formats.dumps(value)
         except (TypeError, ValueError):
-            value = str(value)
+            value = text = str(value)
+        if len(text) > MAX_RESULT_CHARS:  # a result is read back into the model's context: keep it bounded
+            value = _clip(text, MAX_RESULT_CHARS) + f" [result cut: {len(text):,} characters]"
         return ToolResult(ok=True, content=value)
 
     def response_text(self, call: ToolCall, result: ToolResult) -> str:
@@ -88,6 +99,9 @@ def run_agent(
     ]
     for _ in range(max_turns):
         text = generate(list(messages))
+        forged = _forged_observation(text)
+        if forged != -1:  # observations come from the toolbox only: drop any the model wrote itself
+            text = text[:forged].rstrip()
         messages.append({"role": "assistant", "content": text})
         try:
             calls = parse_tool_calls(text)
@@ -101,6 +115,144 @@ def run_agent(
             result = toolbox.execute(call)
             messages.append({"role": "tool", "content": toolbox.response_text(call, result)})
     return messages
+
+
+def _forged_observation(text: str) -> int:
+    """Where the model starts writing a `<tool_response>` of its own (outside thinking), or -1."""
+    thinking = [m.span() for m in _THINK.finditer(text)]
+    start = text.find("<tool_response>")
+    while start != -1:
+        if not any(a <= start < b for a, b in thinking):
+            return start
+        start = text.find("<tool_response>", start + 1)
+    return -1
+
+
+# --- showing a transcript, and a model as a `generate` function --------------------------------------
+
+_THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.S)
+_CALL_BLOCK = re.compile(r"<tool_call>.*?(?:</tool_call>|$)", re.S)
+
+
+def format_transcript(messages: list[dict], width: int = 300) -> str:
+    """The turns of a transcript as lines: `user`, `think`, `call`, `tool`, `answer` (system prompt left out).
+
+    A turn whose calls cannot be parsed shows as `call?` with its raw text; the tool message after
+    it says what was wrong.
+    """
+    cut = lambda s: (s if len(s) <= width else s[:width] + " ...").replace("\n", " ").strip()  # noqa: E731
+    lines = []
+    for message in messages:
+        role, content = message["role"], message["content"]
+        if role == "user":
+            lines.append(f"user:   {cut(content)}")
+        elif role == "tool":
+            body = content.strip().removeprefix("<tool_response>").removesuffix("</tool_response>")
+            try:
+                response = json.loads(body)
+                shown = f"{response.get('name')} -> {formats.dumps(response.get('content'))}"
+            except (ValueError, AttributeError):
+                shown = body
+            lines.append(f"tool:   {cut(shown)}")
+        elif role == "assistant":
+            if not content.strip():
+                lines.append("answer: (an empty turn)")
+            for thought in _THINK.findall(content):
+                lines.append(f"think:  {cut(thought)}")
+            try:
+                calls = parse_tool_calls(content)
+            except ToolCallError:
+                lines.append(f"call?:  {cut(' '.join(_CALL_BLOCK.findall(_THINK.sub('', content))) or content)}")
+                continue
+            for call in calls:
+                lines.append(f"call:   {call.name}({cut(formats.dumps(call.arguments))})")
+            said = _CALL_BLOCK.sub("", _THINK.sub("", content)).strip()
+            if said:
+                lines.append(f"{'answer:' if not calls else 'says:  '} {cut(said)}")
+    return "\n".join(lines)
+
+
+def model_generator(model, tokenizer, max_new_tokens: int = 160) -> Callable[[list[dict]], str]:
+    """`generate(messages) -> next assistant turn` for a loaded model (greedy, stops at end of turn)."""
+    from .evaluation import generate
+
+    def next_turn(messages: list[dict]) -> str:
+        return generate(model, tokenizer, [messages], max_new_tokens=max_new_tokens, batch_size=1, progress=False)[0]
+
+    return next_turn
+
+
+# --- `python -m helpers chat` ---------------------------------------------------------------------
+
+EXIT_WORDS = ("exit", "quit")
+
+
+def chat_loop(generate: Callable[[list[dict]], str], toolbox: Toolbox, lines: Iterable[str],
+              write: Callable[[str], None] = print, max_turns: int = 5,
+              prompt: Callable[[], None] | None = None) -> int:
+    """One `run_agent` per non-empty line of `lines` until they end or one says exit; the number run.
+
+    Each request starts a fresh conversation; `write` receives each transcript as text.
+    """
+    count = 0
+    if prompt:
+        prompt()
+    for line in lines:
+        request = line.strip()
+        if request.lower() in EXIT_WORDS:
+            break
+        if request:
+            transcript = run_agent(generate, toolbox, request, max_turns=max_turns)
+            write(format_transcript(transcript[1:]))
+            if transcript[-1]["role"] != "assistant" or _calls_or_none(transcript[-1]["content"]) != []:
+                write(f"(stopped after {max_turns} model turns without a final answer)")
+            write("")
+            count += 1
+        if prompt:
+            prompt()
+    return count
+
+
+def _calls_or_none(text: str) -> list[ToolCall] | None:
+    """The calls of a turn, or None when it holds a malformed call."""
+    try:
+        return parse_tool_calls(text)
+    except ToolCallError:
+        return None
+
+
+def run_chat_command(args, generate: Callable[[list[dict]], str] | None = None, stdin=None) -> int:
+    """The `chat` subcommand: load the model (adapter merged, or a base model), then `chat_loop` on stdin.
+
+    `generate` replaces the model (tests pass a scripted one); the tools are `helpers.tasks.TOOLS`.
+    """
+    from pathlib import Path
+
+    from .tasks import make_toolbox
+
+    stdin = stdin if stdin is not None else sys.stdin
+    if generate is None:
+        from .cli import _quiet
+        from .profiles import get_profile
+        from .training import META_FILE, load_adapter, load_base
+
+        if args.adapter and not Path(args.adapter, META_FILE).is_file():
+            print(f"error: {args.adapter} is not an adapter directory (no {META_FILE})", file=sys.stderr)
+            return 2
+        _quiet()
+        profile = get_profile(args.profile)
+        if args.adapter:
+            model, tokenizer = load_adapter(args.adapter, profile, merge=True)
+        else:
+            model, tokenizer, _ = load_base(args.model, profile, add_tokens=False)
+        generate = model_generator(model, tokenizer, max_new_tokens=args.max_new_tokens)
+    toolbox = make_toolbox()
+    interactive = hasattr(stdin, "isatty") and stdin.isatty()
+    if interactive:
+        print(f"tools: {', '.join(s['name'] for s in toolbox.schemas)}. One request per line; 'exit' or Ctrl-D ends.")
+    prompt = (lambda: print("> ", end="", flush=True)) if interactive else None
+    chat_loop(generate, toolbox, stdin, max_turns=args.max_turns, prompt=prompt)
+    return 0
 
 
 def calculate(expression: str) -> float:
@@ -118,7 +270,7 @@ def calculate(expression: str) -> float:
     result = _arithmetic(tree.body)
     if not math.isfinite(result):
         raise ValueError("result is not a finite number")
-    return result
+    return float(f"{result:.12g}")  # 42.16 * 3 is 126.48, not 126.48000000000002
 
 
 _MAX_EXPRESSION_CHARS = 200
