@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo")
     p.add_argument("--model", default=EMBEDDED_DEFAULT)
     p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--limit", type=int, default=32, help="rows per evaluation split")
+    p.add_argument("--limit", type=int, default=24, help="rows per evaluation split")
     p.set_defaults(run=_demo)
 
     from .alignment import add_arguments as add_align_arguments

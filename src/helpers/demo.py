@@ -53,8 +53,8 @@ def describe_sample(rows: list[dict], before: dict, after: dict) -> str:
     ])
 
 
-def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int = 30, limit: int = 32,
-             max_new_tokens: int = 96, data_dir: str | Path = SHIPPED, log=print, **train_overrides) -> dict:
+def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int = 30, limit: int = 24,
+             max_new_tokens: int = 128, data_dir: str | Path = SHIPPED, log=print, **train_overrides) -> dict:
     """Base eval -> LoRA SFT -> eval; writes `OUT/metrics.json` and `OUT/adapter/`."""
     start = time.perf_counter()
     timings = {}

@@ -162,7 +162,8 @@ def sft_kwargs(cfg: TrainConfig, profile: Profile) -> dict:
         output_dir=str(Path(cfg.out) / "checkpoints"),
         max_length=cfg.max_length,
         assistant_only_loss=True,
-        packing=False,
+        packing=False,  # see README "Why no packing": rows are short; length grouping removes the padding
+        train_sampling_strategy="group_by_length",
         max_steps=cfg.max_steps,
         learning_rate=cfg.learning_rate,
         lr_scheduler_type="cosine",
