@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from helpers.training import TrainConfig, train  # noqa: E402
 
 MODES = {
-    "padded": {"train_sampling_strategy": "random"},
-    "grouped": {"train_sampling_strategy": "group_by_length"},
-    "padding_free": {"train_sampling_strategy": "random", "padding_free": True},
+    "padded": {"sampling": "random"},
+    "grouped": {"sampling": "group_by_length"},
+    "padding_free": {"sampling": "random", "extra": {"padding_free": True}},
 }
 
 
@@ -34,7 +34,7 @@ def main() -> None:
     report = {}
     for mode, extra in MODES.items():
         with tempfile.TemporaryDirectory() as tmp:
-            r = train(TrainConfig(out=tmp, max_steps=args.steps, save_steps=10_000, extra=extra), log=lambda *_: None)
+            r = train(TrainConfig(out=tmp, max_steps=args.steps, save_steps=10_000, **extra), log=lambda *_: None)
         # the first step carries one-off costs; time the rest
         report[mode] = {"seconds_per_step": r["train_seconds"] / args.steps, "first_losses": r["losses"][:3]}
         print(mode, json.dumps(report[mode]), flush=True)

@@ -127,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lora-r", dest="lora_r", type=int, default=d.lora_r)
     p.add_argument("--lora-alpha", dest="lora_alpha", type=int, default=d.lora_alpha)
     p.add_argument("--max-length", dest="max_length", type=int, default=d.max_length)
+    p.add_argument("--sampling", default=d.sampling, choices=["group_by_length", "random"],
+                   help="batch rows of similar length (less padding) or in random order")
     p.add_argument("--save-steps", dest="save_steps", type=int, default=d.save_steps)
     p.add_argument("--limit", type=int, default=None, help="train on the first N rows only")
     p.add_argument("--seed", type=int, default=d.seed)

@@ -41,6 +41,7 @@ class TrainConfig:
     lora_alpha: int = 32
     lora_dropout: float = 0.0
     max_length: int = 512
+    sampling: str = "group_by_length"  # or "random" (the same rows per step whatever the process count)
     warmup: float = 0.1
     save_steps: int = 10
     limit: int | None = None
@@ -163,7 +164,7 @@ def sft_kwargs(cfg: TrainConfig, profile: Profile) -> dict:
         max_length=cfg.max_length,
         assistant_only_loss=True,
         packing=False,  # see README "Why no packing": rows are short; length grouping removes the padding
-        train_sampling_strategy="group_by_length",
+        train_sampling_strategy=cfg.sampling,
         max_steps=cfg.max_steps,
         learning_rate=cfg.learning_rate,
         lr_scheduler_type="cosine",
