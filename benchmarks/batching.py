@@ -23,7 +23,8 @@ from helpers.training import TrainConfig, train  # noqa: E402
 MODES = {
     "padded": {"sampling": "random"},
     "grouped": {"sampling": "group_by_length"},
-    "padding_free": {"sampling": "random", "extra": {"padding_free": True}},
+    # trl refuses padding_free with max_length unless packing; rows are already filtered to max_length
+    "padding_free": {"sampling": "random", "extra": {"padding_free": True, "max_length": None}},
 }
 
 

@@ -80,11 +80,9 @@ def test_argument_errors_keep_the_rest_of_the_turn(pairs):
         head = chosen[: chosen.find("<tool_call>")]
         if p["kind"] in ("missing_required", "value_error", "type_error", "unexpected_param", "wrong_count"):
             assert rejected.startswith(head + "<tool_call>\n{") and rejected.endswith("}\n</tool_call>")
-        if p["kind"] == "unparseable":
-            cut = len(chosen) - len(rejected)
-            assert cut in (1, 2) and rejected.endswith("\n</tool_call>")
-            last = chosen.rfind("}\n</tool_call>") + 1
-            assert rejected == chosen[: last - cut] + chosen[last:]
+        if p["kind"] == "unparseable":  # the turn ends inside the last call, before its closing braces
+            assert chosen.startswith(rejected) and rejected.rfind("<tool_call>") > rejected.rfind("</tool_call>")
+            assert len(rejected) < chosen.rfind("}}\n</tool_call>")
 
 
 def test_spurious_calls_only_where_no_tool_fits(pairs):
@@ -108,7 +106,8 @@ def test_a_kind_that_does_not_apply_gives_none(shipped_rows):
                and len(parse_tool_calls(r["messages"][2]["content"])) == 1)
     prompt, chosen = alignment._split_row(row)
     rng = random.Random(0)
-    assert corrupt("wrong_count", prompt, chosen, row["tools"], rng) is None  # one call: nothing to drop
+    extra = corrupt("wrong_count", prompt, chosen, row["tools"], rng)  # one call: one too many, never none
+    assert len(parse_tool_calls(extra)) == 2 and extra.startswith(chosen)
     assert corrupt("wrong_func_name", prompt, chosen, row["tools"], rng) is None  # one tool: no other to pick
     assert corrupt("spurious_call", prompt, chosen, row["tools"], rng) is None  # a call is expected
     with pytest.raises(ValueError, match="unknown rejection kind"):
@@ -153,8 +152,11 @@ def test_dpo_kwargs_are_accepted_by_trl(tmp_path):
 
     args = DPOConfig(**dpo_kwargs(AlignConfig(out=str(tmp_path), beta=0.25, max_steps=7, batch_size=3), CPU))
     assert (args.beta, args.max_steps, args.per_device_train_batch_size) == (0.25, 7, 3)
-    assert args.loss_type == ["sigmoid"] and args.bf16 is False and args.fp16 is False
+    assert args.loss_type == ["sigmoid", "sft"] and args.loss_weights == [1.0, 1.0]
+    assert args.bf16 is False and args.fp16 is False
     assert args.gradient_checkpointing is False  # trl defaults it to True; the cpu profile turns it off
+    plain = DPOConfig(**dpo_kwargs(AlignConfig(out=str(tmp_path), sft_weight=0), CPU))
+    assert plain.loss_type == ["sigmoid"] and plain.loss_weights is None
 
 
 def test_compare_labels_reports_irrelevance_separately():
@@ -210,11 +212,13 @@ def test_align_on_tiny_model_saves_a_loadable_adapter(sft_adapter, tiny_model_di
     data = write_jsonl(tmp_path / "train.jsonl", [
         {"id": r["id"], "conversations": r["messages"]} for r in shipped_rows["train"][:60]])
     cfg = AlignConfig(adapter=str(sft_adapter), data=data, out=str(tmp_path / "dpo"), profile="cpu", max_steps=2,
-                      batch_size=2, pairs=6, mine=2, mine_max_new_tokens=8, learning_rate=1e-2, token_learning_rate=1e-2)
+                      batch_size=2, pairs=6, mine=2, mine_max_new_tokens=8, learning_rate=1e-2, token_learning_rate=1e-2,
+                      sft_weight=0)
     logs = []
     result = align(cfg, log=logs.append)
     assert result["steps"] == 2 and len(result["losses"]) == 2
     assert math.isclose(result["losses"][0], math.log(2), abs_tol=1e-4), "policy == reference at the first step"
+    assert result["reward_margins"][0] == 0 and result["rewards_chosen"][0] == 0
     assert result["pair_stats"]["pairs"] >= 6 and sum(result["pair_stats"]["mined_answer_labels"].values()) == 2
 
     adapter_dir = tmp_path / "dpo" / "adapter"

@@ -84,6 +84,7 @@ class AlignConfig:
     max_length: int = 512
     warmup: float = 0.1
     limit: int | None = None
+    sft_weight: float = 1.0
     seed: int = 0
     max_seconds: float | None = None
     extra: dict = field(default_factory=dict)
@@ -255,16 +256,25 @@ def corrupt(kind: str, prompt: list[dict], chosen: str, tools: list[dict], rng: 
         args = {**call.arguments, extra: _placeholder({}, query, rng)}
         return _render(think, [*calls[:i], ToolCall(call.name, args), *calls[i + 1:]], chosen)
     if kind == "wrong_count":
-        if len(calls) < 2:
-            return None
-        return _render(think, [c for j, c in enumerate(calls) if j != i], chosen)
+        if len(calls) > 1 and rng.random() < 0.5:  # one of the parallel calls left out
+            return _render(think, [c for j, c in enumerate(calls) if j != i], chosen)
+        # one call too many: the same tool again with another value (or the same arguments)
+        keys = [k for k, v in call.arguments.items() if _other_value(v, props.get(k) or {}, random.Random(0), {}) is not None]
+        args = dict(call.arguments)
+        if keys:
+            key = rng.choice(keys)
+            args[key] = _other_value(args[key], props.get(key) or {}, rng, pool.get(key, []))
+        return _render(think, [*calls, ToolCall(call.name, args)], chosen)
     if kind == "no_call":
         return format_think(NO_CALL_THINK) + NO_CALL_ANSWER
     if kind == "unparseable":
+        # the turn ends inside the last call's JSON, as when generation stops mid-call; never just
+        # short of the closing braces: a pair that differs only in the number of `}` teaches the
+        # policy to write extra braces everywhere (measured, see docs/alignment.md)
         text = _render(think, calls, chosen)
-        body_end = text.rfind("}\n</tool_call>")
-        cut = rng.choice([1, 2]) if body_end > 0 else 0
-        return text[: body_end + 1 - cut] + "\n</tool_call>" if cut else None
+        body = text.rfind("<tool_call>\n") + len("<tool_call>\n")
+        start, end = body + len('{"name": "') + 1, text.rfind("}}\n</tool_call>")
+        return text[: rng.randrange(start, end)] if end > start else None
     raise ValueError(f"unknown rejection kind {kind!r}; choose from {', '.join(REJECTION_KINDS)}")
 
 
@@ -469,7 +479,8 @@ def dpo_kwargs(cfg: AlignConfig, profile: Profile) -> dict:
         output_dir=str(Path(cfg.out) / "checkpoints"),
         max_length=cfg.max_length,
         beta=cfg.beta,
-        loss_type=["sigmoid"],
+        loss_type=["sigmoid", "sft"] if cfg.sft_weight else ["sigmoid"],
+        loss_weights=[1.0, cfg.sft_weight] if cfg.sft_weight else None,
         max_steps=cfg.max_steps,
         learning_rate=cfg.learning_rate,
         lr_scheduler_type="cosine",
@@ -569,6 +580,8 @@ def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
         "losses": pick("loss"),
         "reward_accuracies": pick("rewards/accuracies"),
         "reward_margins": pick("rewards/margins"),
+        "rewards_chosen": pick("rewards/chosen"),
+        "rewards_rejected": pick("rewards/rejected"),
         "pairs": len(pairs),
         "pair_stats": stats,
         "profile": profile.name,
@@ -650,6 +663,8 @@ def add_arguments(p) -> None:
     p.add_argument("--learning-rate", dest="learning_rate", type=float, default=d.learning_rate)
     p.add_argument("--token-learning-rate", dest="token_learning_rate", type=float, default=d.token_learning_rate)
     p.add_argument("--beta", type=float, default=d.beta, help="DPO's beta: higher keeps the policy nearer the SFT model")
+    p.add_argument("--sft-weight", dest="sft_weight", type=float, default=d.sft_weight,
+                   help="weight of the NLL loss on the chosen turns next to DPO's (RPO); 0: plain DPO")
     p.add_argument("--pairs", type=int, default=d.pairs, help="synthetic preference pairs")
     p.add_argument("--mine", type=int, default=d.mine, help="train prompts the SFT model answers to mine its mistakes (0: none)")
     p.add_argument("--max-length", dest="max_length", type=int, default=d.max_length)
