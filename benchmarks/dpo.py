@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", dest="batch_size", type=int, default=2)
     parser.add_argument("--learning-rate", dest="learning_rate", type=float, default=d.learning_rate)
     parser.add_argument("--beta", type=float, default=d.beta)
+    parser.add_argument("--sft-weight", dest="sft_weight", type=float, default=d.sft_weight,
+                        help="weight of the NLL of the chosen turns next to DPO's loss; 0: plain DPO")
     parser.add_argument("--pairs", type=int, default=d.pairs)
     parser.add_argument("--mine", type=int, default=24)
     parser.add_argument("--limit", type=int, default=24,
@@ -76,9 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         rows = {s: eval_sample(r, args.limit) for s, r in rows.items()}
     cfg = AlignConfig(adapter=args.adapter, out=str(out), profile=args.profile, max_steps=args.max_steps,
-                      batch_size=args.batch_size, learning_rate=args.learning_rate, token_learning_rate=args.learning_rate,
-                      beta=args.beta, pairs=args.pairs, mine=args.mine, mine_max_new_tokens=args.max_new_tokens,
-                      seed=args.seed)
+                      batch_size=args.batch_size, learning_rate=args.learning_rate,
+                      token_learning_rate=args.learning_rate, beta=args.beta, sft_weight=args.sft_weight,
+                      pairs=args.pairs, mine=args.mine, mine_max_new_tokens=args.max_new_tokens, seed=args.seed)
     log = lambda line: print(line, file=sys.stderr)  # noqa: E731
 
     def evaluate(model, tokenizer, tag):
@@ -131,8 +133,11 @@ def main(argv: list[str] | None = None) -> int:
                         for s in SPLITS},
         "by_subset": {s: {"sft": summary(before[s]), "dpo": summary(after[s])} for s in SPLITS},
         "changed_answers": {s: sum(b["raw"] != a["raw"] for b, a in zip(before[s], after[s])) for s in SPLITS},
-        "train": {"steps": result["steps"], "max_seconds": cfg.max_seconds, "train_seconds": round(result["train_seconds"], 1), "losses": result["losses"], "reward_accuracies": result["reward_accuracies"],
-                  "reward_margins": result["reward_margins"], "pairs": pair_stats, "config": vars(args)},
+        "train": {"steps": result["steps"], "max_seconds": cfg.max_seconds,
+                  "train_seconds": round(result["train_seconds"], 1), "losses": result["losses"],
+                  "reward_accuracies": result["reward_accuracies"],
+                  "reward_margins": result["reward_margins"], "rewards_chosen": result["rewards_chosen"],
+                  "rewards_rejected": result["rewards_rejected"], "pairs": pair_stats, "config": vars(args)},
         "seconds": seconds,
     }
     (out / "dpo_metrics.json").write_text(json.dumps(metrics, indent=2, default=str))

@@ -40,7 +40,7 @@
 #    with the SFT model as the frozen reference;
 # 3. compare the error labels before and after, with the rows where no tool fits counted apart.
 #
-# The saved outputs come from a CPU run at `COURSE_SCALE="smoke"`: **2 DPO steps on 13 pairs**,
+# The saved outputs come from a CPU run at `COURSE_SCALE="smoke"`: **3 DPO steps of 2 pairs (12 pairs built)**,
 # starting from notebook 3's 3-step smoke adapter. That shows every step working and nothing more.
 # `COURSE_SCALE = "cpu"` (after `make demo`) or a GPU run gives a measurement; `docs/alignment.md`
 # records one, including why DPO changes little at this scale.
@@ -91,6 +91,11 @@ print(lesson.prepare_hub(scale))
 # reference: a higher $\beta$ keeps it closer. Both start equal, so the first loss is exactly
 # $\log 2 \approx 0.693$ (the model has no preference yet).
 #
+# DPO can lower the probability of *both* answers as long as the rejected one falls faster, and a
+# small model then forgets how to write the chosen answer too. `align` therefore adds the ordinary
+# SFT loss (negative log-likelihood) of the chosen turn, with weight `sft_weight` = 1: trl's
+# `loss_type=["sigmoid", "sft"]`, known as RPO. `sft_weight=0` gives plain DPO.
+#
 # Here the policy is the SFT adapter itself, loaded trainable, and DPO keeps training its LoRA
 # matrices and tag-token rows; the saved adapter has the same format as the SFT one, so everything
 # that loads an adapter (evaluation, the agent, `python -m helpers evaluate --adapter`) works on it.
@@ -126,18 +131,26 @@ print(f"SFT adapter: {adapter_dir} (base model {meta['base_model']}, {meta['reci
 #
 # | kind | the rejected turn |
 # |---|---|
-# | `wrong_func_name` | calls another offered tool |
+# | `wrong_func_name` | calls another offered tool (or a made-up near-miss of the right one's name) |
 # | `missing_required` | drops a required argument |
 # | `value_error` | a wrong value (another enum option, a nearby number, a cut-off or borrowed string) |
 # | `type_error` | a number written as a string |
 # | `unexpected_param` | adds an argument the tool does not have |
-# | `wrong_count` | makes only one of two parallel calls |
+# | `wrong_count` | one call too many, or only one of two parallel calls |
 # | `no_call` | answers in words where a call was needed |
 # | `spurious_call` | calls a tool although none fits the request (the irrelevance rows) |
-# | `unparseable` | the call's JSON is cut off |
+# | `unparseable` | the turn ends inside the call's JSON, as when generation stops mid-call |
 #
 # Every rejected turn is checked with the same scorer as the evaluation: it must *fail*, and the
 # chosen turn must pass. One pair of each kind:
+#
+# A pair teaches whatever *differs* between its two turns, and nothing else. A first version of these
+# pairs cut just the last closing brace off the call (`...}` instead of `...}}`), and dropped the second
+# of two parallel calls. DPO learned exactly those token decisions, everywhere: after training, the
+# model wrote an extra `}` after every call and kept adding calls, and correct answers fell from 14 to
+# 4 of 36 (`docs/alignment.md`). Hence the pairs below: a malformed call ends *inside* the JSON (a place
+# where ending is never right), and `wrong_count` mostly adds a call too many, so that "one more call"
+# and "one call fewer" are both rejected somewhere.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -197,7 +210,7 @@ for pair in mined[:2]:
 # reference model. trl then adds a frozen copy of the adapter, named `ref`, and computes the
 # reference log-probabilities with that copy active: the reference *is* the SFT model, and the base
 # weights are held only once. (trl 1.16 copies the LoRA matrices into `ref` but not the new tag
-# tokens' rows; `align` copies those too, which is why the first loss below is exactly log 2.)
+# tokens' rows; `align` copies those too, which is why the first reward margin below is exactly 0.)
 # Before saving, the `ref` copy is deleted, so only the policy adapter is written.
 
 # %%
@@ -207,7 +220,8 @@ train_pairs, too_long = drop_long_pairs(pairs + mined, tokenizer, cfg.max_length
 print(f"training on {len(train_pairs)} pairs ({len(too_long)} over max_length={cfg.max_length} dropped); "
       f"beta={cfg.beta}, {cfg.max_steps} steps of {cfg.batch_size} pairs")
 result = align(cfg, pairs=train_pairs)
-print(f"{result['steps']} steps; loss {result['losses'][0]:.3f} -> {result['losses'][-1]:.3f}")
+print(f"{result['steps']} steps; loss {result['losses'][0]:.3f} -> {result['losses'][-1]:.3f}; "
+      f"reward margin {result['reward_margins'][0]:.3f} -> {result['reward_margins'][-1]:.3f}")
 
 # %%
 from helpers.alignment import dpo_curves
@@ -250,17 +264,21 @@ print(lesson.before_after(*shown))
 # %% [markdown]
 # ## What to expect, and what to try
 #
-# A smoke run changes next to nothing: two small steps at a learning rate meant for thirty. At
-# `COURSE_SCALE = "cpu"` on top of `make demo`'s adapter the pairs are learned (reward accuracy
-# rises towards 1 within a few dozen steps), yet the labels of a 135M model move only a little:
-# DPO can only *re-rank* answers the model already gives some probability to, and a small model that
-# writes the wrong tool or a cut-off JSON usually does not rank the right answer a close second.
-# `docs/alignment.md` has the measured before/after and this discussion in full.
+# A smoke run changes next to nothing measurable: two small steps from an adapter that has seen three.
+# The measured CPU run (`python benchmarks/dpo.py`, 10 minutes: 22 DPO steps of 2 pairs on top of
+# `make demo`'s adapter) learned its pairs (reward accuracy 0.5-1.0 per batch from the third step)
+# and changed most answers' wording, but not their labels: correct answers went from 14 to 14 of 36
+# rows that need a call, and the model still called a tool on 11 of the 12 rows where none fits. DPO
+# *re-ranks* answers the model already gives some probability to; 44 pairs, of which a handful are
+# the model's own mistakes, are not enough to re-rank the SFT model's habit of always calling.
+# `docs/alignment.md` has the numbers and the discussion in full.
 #
 # Things to try:
 #
-# - more **mined** pairs (`--mine`): they target this model's real mistakes, the synthetic ones only
-#   guess at them;
+# - more **mined** pairs (`--mine`), and fewer synthetic ones (`--pairs`) so that the mined ones are
+#   actually drawn: they target this model's real mistakes, the synthetic ones only guess at them;
+# - `--sft-weight 0` for plain DPO: by default `align` adds the NLL of the chosen turn to DPO's
+#   loss (RPO), which keeps the chosen turns likely while the rejected ones are pushed down;
 # - a lower `beta` (the policy may move further from the SFT model) or more steps; watch the
 #   irrelevance rows, where an over-eager model calls a tool it should not;
 # - the same on a GPU with Gemma-2-2B-it, whose SFT model is good enough for the preferences to

@@ -212,8 +212,8 @@ def test_align_on_tiny_model_saves_a_loadable_adapter(sft_adapter, tiny_model_di
     data = write_jsonl(tmp_path / "train.jsonl", [
         {"id": r["id"], "conversations": r["messages"]} for r in shipped_rows["train"][:60]])
     cfg = AlignConfig(adapter=str(sft_adapter), data=data, out=str(tmp_path / "dpo"), profile="cpu", max_steps=2,
-                      batch_size=2, pairs=6, mine=2, mine_max_new_tokens=8, learning_rate=1e-2, token_learning_rate=1e-2,
-                      sft_weight=0)
+                      batch_size=2, pairs=6, mine=2, mine_max_new_tokens=8, learning_rate=1e-2,
+                      token_learning_rate=1e-2, sft_weight=0)
     logs = []
     result = align(cfg, log=logs.append)
     assert result["steps"] == 2 and len(result["losses"]) == 2

@@ -26,8 +26,12 @@ reference forward with `ref` active: the reference is the SFT model, with no sec
 base weights. Its copy loop only matches parameter names containing `.default.`; peft names the
 trainable token rows `...trainable_tokens_delta.default` (no trailing dot), so the reference kept
 freshly initialised rows for the new tag tokens and disagreed with the SFT model on every
-`<tool_call>`. `sync_reference_adapter` copies what trl missed; after it the DPO loss starts at
-exactly log 2 (policy == reference).
+`<tool_call>`. `sync_reference_adapter` copies what trl missed; after it the first reward margin is
+exactly 0 and plain DPO's first loss exactly log 2 (policy == reference).
+
+The loss is DPO's plus, by default, the NLL of the chosen turn (`sft_weight`, trl's
+`loss_type=["sigmoid", "sft"]`, RPO), so the chosen turns stay likely while the rejected ones fall.
+docs/alignment.md has the measured before/after and what a badly designed pair does to the policy.
 """
 
 from __future__ import annotations
@@ -91,7 +95,7 @@ class AlignConfig:
 
 
 ALIGN_SCALES = {
-    "smoke": dict(max_steps=2, batch_size=2, pairs=9, mine=4, mine_max_new_tokens=64),
+    "smoke": dict(max_steps=3, batch_size=2, pairs=9, mine=4, mine_max_new_tokens=64),
     "cpu": dict(max_steps=30, batch_size=4, pairs=192, mine=32, mine_max_new_tokens=96),
     "gpu": dict(max_steps=150, batch_size=None, pairs=1200, mine=200, mine_max_new_tokens=256),
 }
@@ -134,7 +138,7 @@ def _schema(tools: list[dict], name: str) -> dict:
     return next((t.get("parameters") or {} for t in tools if t["name"] == name), {})
 
 
-def _other_value(value, prop: dict, rng: random.Random, pool: dict):
+def _other_value(value, prop: dict, rng: random.Random, pool: list):
     """A plausible but different value for an argument: another enum option, a nearby number, a
     value the same parameter name takes elsewhere in the data, or a shortened string."""
     from .evaluation import same_value
@@ -159,6 +163,10 @@ def _other_value(value, prop: dict, rng: random.Random, pool: dict):
     if isinstance(value, list):
         return value[:-1] if value else ["?"]
     return None
+
+
+def _changeable(value, prop: dict) -> bool:
+    return _other_value(value, prop, random.Random(0), []) is not None
 
 
 def _placeholder(prop: dict, query: str, rng: random.Random):
@@ -200,6 +208,8 @@ def corrupt(kind: str, prompt: list[dict], chosen: str, tools: list[dict], rng: 
     Errors in the arguments keep the chosen turn's thinking: the model knew what to do and wrote the
     call wrong; a wrong tool or a spurious call gets thinking that matches the call it makes.
     """
+    if kind not in REJECTION_KINDS:
+        raise ValueError(f"unknown rejection kind {kind!r}; choose from {', '.join(REJECTION_KINDS)}")
     pool = pool or {}
     calls = parse_tool_calls(chosen)
     think = _think(chosen)
@@ -212,7 +222,8 @@ def corrupt(kind: str, prompt: list[dict], chosen: str, tools: list[dict], rng: 
         params = tool.get("parameters") or {}
         props = params.get("properties") or {}
         args = {k: _placeholder(props.get(k) or {}, query, rng) for k in params.get("required") or []}
-        return format_think(f"The user wants this done, so I'll call {tool['name']}.") + format_tool_call(tool["name"], args)
+        think = format_think(f"The user wants this done, so I'll call {tool['name']}.")
+        return think + format_tool_call(tool["name"], args)
     if not calls:
         return None
     i = rng.randrange(len(calls))
@@ -220,10 +231,12 @@ def corrupt(kind: str, prompt: list[dict], chosen: str, tools: list[dict], rng: 
     schema = _schema(tools, call.name)
     props = schema.get("properties") or {}
     if kind == "wrong_func_name":
-        others = [n for n in names if n != call.name]
-        if not others:
+        # another offered tool the turn does not call anyway, else a made-up near-miss of the right name
+        others = [n for n in names if n not in {c.name for c in calls}]
+        if not others and len(names) < 2:
             return None
-        wrong = rng.choice(others)
+        parts = call.name.split("_")
+        wrong = rng.choice(others) if others else "_".join(parts[1:]) if len(parts) > 1 else f"get_{call.name}"
         new = [*calls[:i], ToolCall(wrong, call.arguments), *calls[i + 1:]]
         return _render(format_think(f"I'll call {wrong}."), new, chosen)
     if kind == "missing_required":
@@ -234,7 +247,7 @@ def corrupt(kind: str, prompt: list[dict], chosen: str, tools: list[dict], rng: 
         args = {k: v for k, v in call.arguments.items() if k != drop}
         return _render(think, [*calls[:i], ToolCall(call.name, args), *calls[i + 1:]], chosen)
     if kind == "value_error":
-        keys = [k for k, v in call.arguments.items() if _other_value(v, props.get(k) or {}, random.Random(0), {}) is not None]
+        keys = [k for k, v in call.arguments.items() if _changeable(v, props.get(k) or {})]
         if not keys:
             return None
         key = rng.choice(keys)
@@ -259,7 +272,7 @@ def corrupt(kind: str, prompt: list[dict], chosen: str, tools: list[dict], rng: 
         if len(calls) > 1 and rng.random() < 0.5:  # one of the parallel calls left out
             return _render(think, [c for j, c in enumerate(calls) if j != i], chosen)
         # one call too many: the same tool again with another value (or the same arguments)
-        keys = [k for k, v in call.arguments.items() if _other_value(v, props.get(k) or {}, random.Random(0), {}) is not None]
+        keys = [k for k, v in call.arguments.items() if _changeable(v, props.get(k) or {})]
         args = dict(call.arguments)
         if keys:
             key = rng.choice(keys)
@@ -275,7 +288,7 @@ def corrupt(kind: str, prompt: list[dict], chosen: str, tools: list[dict], rng: 
         body = text.rfind("<tool_call>\n") + len("<tool_call>\n")
         start, end = body + len('{"name": "') + 1, text.rfind("}}\n</tool_call>")
         return text[: rng.randrange(start, end)] if end > start else None
-    raise ValueError(f"unknown rejection kind {kind!r}; choose from {', '.join(REJECTION_KINDS)}")
+    raise AssertionError(kind)
 
 
 def pair_record(row: dict, rejected: str, kind: str, source: str) -> dict:
@@ -425,7 +438,8 @@ def load_trainable_adapter(adapter_dir: str | Path, profile: Profile):
     adapter_dir = Path(adapter_dir)
     meta_path = adapter_dir / META_FILE
     if not meta_path.is_file():
-        raise FileNotFoundError(f"{adapter_dir}: no {META_FILE}; expected an adapter saved by `python -m helpers train`")
+        raise FileNotFoundError(f"{adapter_dir}: no {META_FILE}; expected an adapter saved by "
+                                "`python -m helpers train`")
     meta = json.loads(meta_path.read_text())
     path = resolve_model(meta["base_model"])
     model_type = AutoConfig.from_pretrained(path).model_type
@@ -537,7 +551,8 @@ def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
         pairs, stats = build_pairs(cfg, model, tokenizer, rows, log=log)
     if not pairs:
         raise ValueError("no preference pairs to train on")
-    log(f"pairs: {len(pairs)} ({', '.join(f'{k} {v}' for k, v in sorted(Counter(p['source'] + ':' + p['kind'] for p in pairs).items()))})")
+    kinds = Counter(f"{p['source']}:{p['kind']}" for p in pairs)
+    log(f"pairs: {len(pairs)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
     if profile.fp16:
         for p in model.parameters():
             if p.requires_grad:
@@ -554,7 +569,8 @@ def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
     if "ref" in model.peft_config:
         fixed = sync_reference_adapter(model)
         if fixed:
-            log(f"reference adapter: copied {len(fixed)} tensor(s) trl left out ({', '.join(sorted({n.split('.')[-2] for n in fixed}))})")
+            kinds = ", ".join(sorted({n.split(".")[-2] for n in fixed}))
+            log(f"reference adapter: copied {len(fixed)} tensor(s) trl left out ({kinds})")
     if profile.fp16:  # trl casts trainable weights of a quantized model to bfloat16; a T4 trains them in float32
         for p in model.parameters():
             if p.requires_grad:
@@ -626,15 +642,14 @@ def format_label_table(comparison: dict) -> str:
 
 
 def dpo_curves(result: dict, title: str = "DPO"):
-    """The logged DPO loss, and the share of pairs whose chosen turn the policy prefers (reward accuracy)."""
+    """The logged loss, and how the policy tells chosen from rejected: reward accuracy and margin."""
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.3))
     steps = list(range(1, len(result["losses"]) + 1))
     style = "o-" if len(steps) < 30 else "-"
     left.plot(steps, result["losses"], style)
-    left.axhline(0.6931, color="grey", ls=":", lw=1)
-    left.set_title("loss (log 2 = no preference yet)", fontsize=10)
+    left.set_title("training loss", fontsize=10)
     right.plot(steps, result["reward_accuracies"], style, label="reward accuracy")
     right.plot(steps, result["reward_margins"], style, label="reward margin")
     right.set_title("chosen vs rejected", fontsize=10)
@@ -662,11 +677,13 @@ def add_arguments(p) -> None:
     p.add_argument("--batch-size", dest="batch_size", type=int, default=d.batch_size)
     p.add_argument("--learning-rate", dest="learning_rate", type=float, default=d.learning_rate)
     p.add_argument("--token-learning-rate", dest="token_learning_rate", type=float, default=d.token_learning_rate)
-    p.add_argument("--beta", type=float, default=d.beta, help="DPO's beta: higher keeps the policy nearer the SFT model")
+    p.add_argument("--beta", type=float, default=d.beta,
+                   help="DPO's beta: higher keeps the policy nearer the SFT model")
     p.add_argument("--sft-weight", dest="sft_weight", type=float, default=d.sft_weight,
                    help="weight of the NLL loss on the chosen turns next to DPO's (RPO); 0: plain DPO")
     p.add_argument("--pairs", type=int, default=d.pairs, help="synthetic preference pairs")
-    p.add_argument("--mine", type=int, default=d.mine, help="train prompts the SFT model answers to mine its mistakes (0: none)")
+    p.add_argument("--mine", type=int, default=d.mine,
+                   help="train prompts the SFT model answers to mine its mistakes (0: none)")
     p.add_argument("--max-length", dest="max_length", type=int, default=d.max_length)
     p.add_argument("--limit", type=int, default=None, help="use the first N rows of the data only")
     p.add_argument("--seed", type=int, default=d.seed)
