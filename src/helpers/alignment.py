@@ -49,7 +49,13 @@ from .evaluation import LABELS, score
 from .formats import format_think, format_tool_call
 from .profiles import Profile, get_profile
 from .toolcalls import ToolCall, parse_tool_calls
-from .training import META_FILE, SHIPPED, expose_wrapped_bias, lm_head_on_labelled_positions_only, make_optimizer
+from .training import (
+    SHIPPED,
+    lm_head_on_labelled_positions_only,
+    load_adapter,
+    make_optimizer,
+    read_meta,
+)
 
 REJECTION_KINDS = (
     "wrong_func_name",
@@ -428,27 +434,9 @@ def describe_pair(pair: dict, width: int = 220) -> str:
 
 
 def load_trainable_adapter(adapter_dir: str | Path, profile: Profile):
-    """The base model of an adapter's meta with the adapter loaded *trainable* (as `load_adapter`,
-    which loads for inference); also returns the meta."""
-    from peft import PeftModel
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-
-    from .models import resolve_model
-
-    adapter_dir = Path(adapter_dir)
-    meta_path = adapter_dir / META_FILE
-    if not meta_path.is_file():
-        raise FileNotFoundError(f"{adapter_dir}: no {META_FILE}; expected an adapter saved by "
-                                "`python -m helpers train`")
-    meta = json.loads(meta_path.read_text())
-    path = resolve_model(meta["base_model"])
-    model_type = AutoConfig.from_pretrained(path).model_type
-    tokenizer = AutoTokenizer.from_pretrained(adapter_dir)
-    model = AutoModelForCausalLM.from_pretrained(path, **profile.model_kwargs(model_type))
-    model.resize_token_embeddings(meta["vocab_size"], mean_resizing=False)
-    model = PeftModel.from_pretrained(model, adapter_dir, is_trainable=True)
-    expose_wrapped_bias(model)
-    return model, tokenizer, meta
+    """`load_adapter(..., trainable=True)`, plus the adapter's meta."""
+    model, tokenizer = load_adapter(adapter_dir, profile, trainable=True)
+    return model, tokenizer, read_meta(adapter_dir)
 
 
 def sync_reference_adapter(model, source: str = "default", target: str = "ref") -> list[str]:

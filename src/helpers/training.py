@@ -304,20 +304,36 @@ def adapter_size_bytes(adapter_dir: str | Path) -> int:
     return sum(p.stat().st_size for p in Path(adapter_dir).glob("adapter_model.*"))
 
 
-def load_adapter(adapter_dir: str | Path, profile: Profile | None = None, merge: bool = False):
-    """Base model from the adapter's meta, resized to its vocabulary, with the adapter applied."""
+def read_meta(adapter_dir: str | Path) -> dict:
+    """The `course_meta.json` of an adapter saved by `save_adapter`."""
+    path = Path(adapter_dir) / META_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{adapter_dir}: no {META_FILE}; expected an adapter saved by `python -m helpers train`")
+    return json.loads(path.read_text())
+
+
+def load_adapter(adapter_dir: str | Path, profile: Profile | None = None, merge: bool = False,
+                 trainable: bool = False):
+    """Base model from the adapter's meta, resized to its vocabulary, with the adapter applied.
+
+    For inference by default (eval mode, optionally merged); `trainable=True` keeps the adapter's
+    weights trainable, for further training such as DPO.
+    """
     from peft import PeftModel
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     adapter_dir = Path(adapter_dir)
-    meta = json.loads((adapter_dir / META_FILE).read_text())
+    meta = read_meta(adapter_dir)
     profile = profile or get_profile("auto")
     path = resolve_model(meta["base_model"])
     model_type = AutoConfig.from_pretrained(path).model_type
     tokenizer = AutoTokenizer.from_pretrained(adapter_dir)
     model = AutoModelForCausalLM.from_pretrained(path, **profile.model_kwargs(model_type))
     model.resize_token_embeddings(meta["vocab_size"], mean_resizing=False)
-    model = PeftModel.from_pretrained(model, adapter_dir)
+    model = PeftModel.from_pretrained(model, adapter_dir, is_trainable=trainable)
+    if trainable:
+        expose_wrapped_bias(model)
+        return model, tokenizer
     if merge:
         model = model.merge_and_unload()
     model.eval()
