@@ -108,18 +108,7 @@ print(lesson.prepare_hub(scale))
 # its own), a small one is trained now at this scale, exactly as notebook 3 does.
 
 # %%
-import json
-from pathlib import Path
-
-from helpers.training import META_FILE, train
-
-candidates = [ADAPTER] if ADAPTER else ["runs/03_lora_sft/adapter", "../runs/demo/adapter", "runs/demo/adapter"]
-adapter_dir = next((Path(c) for c in candidates if (Path(c) / META_FILE).is_file()), None)
-if adapter_dir is None:
-    print("no adapter found: training one at this scale")
-    adapter_dir = Path(train(scale.train_config(out="runs/05_alignment_dpo/sft"))["adapter_dir"])
-meta = json.loads((adapter_dir / META_FILE).read_text())
-print(f"SFT adapter: {adapter_dir} (base model {meta['base_model']}, {meta['recipe'].get('max_steps')} training steps)")
+adapter_dir, meta = lesson.find_or_train_adapter(scale, ADAPTER, out="runs/05_alignment_dpo/sft")
 
 # %% [markdown]
 # ## Preference pairs
@@ -164,6 +153,7 @@ for pair in synthetic_pairs(train_rows, len(REJECTION_KINDS), seed=cfg.seed):
 
 # %%
 # NBVAL_CHECK_OUTPUT
+import json
 from collections import Counter
 
 pairs = synthetic_pairs(train_rows, cfg.pairs, seed=cfg.seed)

@@ -214,3 +214,35 @@ def test_before_after_shows_both_answers():
 
     text = lesson.before_after(rec("no_call", "I can't"), rec("correct", "<tool_call>x</tool_call>"))
     assert "before (no_call)" in text and "after (correct)" in text and "row 7" in text
+
+
+def test_find_or_train_adapter_prefers_the_given_directory_and_rejects_a_wrong_one(tmp_path, monkeypatch):
+    import json
+
+    from helpers.training import META_FILE
+
+    adapter = tmp_path / "mine"
+    adapter.mkdir()
+    (adapter / META_FILE).write_text(json.dumps({"base_model": "m", "vocab_size": 3, "recipe": {"max_steps": 7}}))
+    monkeypatch.setattr("helpers.training.train", lambda cfg: pytest.fail("trained although an adapter was given"))
+    found, meta = lesson.find_or_train_adapter(lesson.get_scale("smoke"), str(adapter))
+    assert found == adapter and meta["recipe"]["max_steps"] == 7
+    with pytest.raises(FileNotFoundError, match="no course_meta.json"):
+        lesson.find_or_train_adapter(lesson.get_scale("smoke"), str(tmp_path / "missing"))
+
+
+def test_find_or_train_adapter_trains_when_none_is_found(tmp_path, monkeypatch):
+    import json
+
+    from helpers.training import META_FILE
+
+    def fake_train(cfg):
+        out = tmp_path / "trained"
+        out.mkdir()
+        (out / META_FILE).write_text(json.dumps({"base_model": cfg.model, "vocab_size": 3, "recipe": {}}))
+        return {"adapter_dir": str(out)}
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("helpers.training.train", fake_train)
+    found, meta = lesson.find_or_train_adapter(lesson.get_scale("smoke"))
+    assert found == tmp_path / "trained" and meta["base_model"] == lesson.get_scale("smoke").model

@@ -71,3 +71,11 @@ def test_from_pretrained_keywords_exist():
     params = inspect.signature(BitsAndBytesConfig.__init__).parameters
     for key in ("load_in_4bit", "bnb_4bit_quant_type", "bnb_4bit_use_double_quant", "bnb_4bit_compute_dtype"):
         assert key in params
+
+
+def test_quantized_model_lands_on_the_process_gpu(monkeypatch):
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    assert PROFILES["t4"].model_kwargs("gemma2")["device_map"] == {"": 0}
+    monkeypatch.setenv("LOCAL_RANK", "1")  # second process of `accelerate launch`
+    assert PROFILES["t4"].model_kwargs("gemma2")["device_map"] == {"": 1}
+    assert "device_map" not in PROFILES["a100"].model_kwargs("gemma2")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -54,7 +55,8 @@ def _train(args) -> int:
     except (PermissionError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"adapter saved to {result['adapter_dir']} after {result['steps']} steps ({result['train_seconds']:.0f} s)")
+    if os.environ.get("RANK", "0") == "0":  # one line per launch, not one per process
+        print(f"adapter saved to {result['adapter_dir']} after {result['steps']} steps ({result['train_seconds']:.0f} s)")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Deterministic generator of hermes-format function-calling conversations.
 
 Everything here was written for this project; nothing is copied from an existing dataset.
-The data is built from four kinds of tables:
+The data is built from five kinds of tables:
 
 * ROLES: parameter kinds (city, date, amount, email, flag, enum, ...). Each has a JSON type,
   several plausible parameter names (a tool picks one), a description, a value pool or sampler
@@ -12,6 +12,9 @@ The data is built from four kinds of tables:
   for multi-turn rows.
 * Request frames (imperative, polite, terse, with context, value first, questions, pairs).
 * Think and answer templates.
+* CHAINS: pairs of tools where a field of one tool's result is an argument of the other. A chained
+  row asks for the end goal; the model calls the first tool, reads its result, calls the second
+  tool with the value, then answers.
 
 Splits: `train` and `test` ask for the train tools (test draws values from a held-out part of
 each value pool and uses held-out frames); `unseen` asks only for held-out tools: three whole
@@ -48,6 +51,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 IRRELEVANT_SHARE = 0.10
 PARALLEL_SHARE = 0.13
 MULTI_TURN_SHARE = 0.11
+CHAIN_SHARE = 0.08  # call A, then call B with a value from A's result (see CHAINS)
 OPTIONAL_ARG_P = 0.4  # chance that a request states an optional parameter
 # How many tools a prompt offers (the called ones plus distractors), by row kind; multi-turn
 # rows (single or same-tool calls only) offer fewer so that they stay within the length budget.
@@ -58,6 +62,7 @@ OFFERED = {
     "irrelevant": {1: 0.55, 2: 0.3, 3: 0.15},
     "single+multi": {1: 0.6, 2: 0.4},
     "same+multi": {1: 1.0},
+    "chain": {2: 1.0},  # A and B only: a third schema never fits beside two calls and two results
 }
 MAX_ROW_PIECES = 550  # length guard: rows with more pieces (see _pieces) are redrawn
 
@@ -1304,7 +1309,8 @@ DOMAINS: dict[str, Domain] = {
               out={"event_id": lambda r, a: code("EV-", 4)(r)},
               say='"{event_title}" is on your calendar for {date} at {time} (event {event_id}).'),
             T("list_events", "List calendar events on a date.", "date", ("list {my} events", "show {my} calendar"),
-              asks=("what's on {my} calendar", "what do I have"), out={"count": Span(2, 6)},
+              asks=("what's on {my} calendar", "what do I have"),
+              out={"count": Span(2, 6), "first_event": lambda r, a: code("EVT-", 4)(r)},
               say="You have {count} events on {date}."),
             T("set_reminder", "Set a reminder for a task.", "task time date?", ("remind {me}", "set a reminder"),
               says={"task": ("to {v}",)}, out={"reminder_id": lambda r, a: code("RM-", 4)(r)},
@@ -1824,6 +1830,83 @@ SUBSTITUTES = (
 
 
 @dataclass(frozen=True)
+class Chain:
+    """Two tools where a field of the first one's result is an argument of the second."""
+
+    first: str  # tool A
+    field: str  # the field of A's result that B needs
+    then: str  # tool B
+    param: str  # B's role key that takes the value
+    what: str  # the value as a noun phrase, for thinks ("the first listing's ID")
+    asks: tuple[str, ...]  # clauses asking for B: {key} for B's own values, {k} for the factor
+    shared: dict[str, str] | None = None  # B key -> A key whose value B reuses
+    preset: dict[str, Any] | None = None  # A values set by the pair: a literal, a tuple or a Span
+    expr: str = ""  # B's argument as an expression of the value {v} and the factor {k}
+    factor: Span | None = None
+
+
+# Chained rows: call A, read its result, call B with a value from it. A pair serves a split
+# only when both tools are asked for there (train and test: train tools; unseen: held-out ones).
+# Two offered schemas must leave room for two calls and two results within MAX_ROW_PIECES, so
+# pairs with long schemas (search_listings -> schedule_viewing, find_restaurants -> book_table) are left out.
+CHAINS = (
+    Chain("get_trending_topics", "top_topic", "search_news", "topic", "the top trending topic",
+          ("find news articles about the top one", "search the news for whatever is trending most")),
+    Chain("get_trending_topics", "top_topic", "create_flashcards", "topic", "the top trending topic",
+          ("make flashcards on the top one", "create a flashcard deck about whatever is trending most")),
+    Chain("list_events", "first_event", "cancel_event", "event_id", "the first event's ID",
+          ("cancel the first one", "delete the first event from {my} calendar")),
+    Chain("get_exam_schedule", "exam_date", "list_events", "date", "the exam date",
+          ("show {my} calendar for that day", "list {my} events on the exam day")),
+    Chain("enroll_in_course", "starts", "list_events", "date", "the start date",
+          ("show {my} calendar for the day it starts", "list {my} events on its first day")),
+    Chain("compare_prices", "store", "check_store_hours", "store", "the cheapest store",
+          ("tell {me} the opening hours of that store", "check when the cheapest store is open")),
+    Chain("compare_prices", "lowest_price", "convert_currency", "amount", "the lowest price",
+          ("convert that price from {currency_from} to {currency_to}",
+           "tell {me} what the best price is in {currency_to}, converting from {currency_from}")),
+    Chain("search_recipes", "top_recipe", "find_wine_pairing", "dish", "the top recipe",
+          ("suggest a wine to go with the top recipe", "find a wine pairing for the best match")),
+    Chain("get_bill_due_date", "amount_due", "pay_bill", "amount", "the amount due",
+          ("pay it in full", "pay the amount due"), shared={"biller": "biller"}),
+    Chain("get_account_balance", "balance", "convert_currency", "amount", "the balance",
+          ("convert it from {currency_from} to {currency_to}",
+           "change that amount from {currency_from} into {currency_to}")),
+    Chain("get_salary_estimate", "median", "calculate_take_home_pay", "salary", "the median salary",
+          ("work out the monthly take-home pay on that salary", "estimate the net pay for that amount")),
+    Chain("check_grammar", "corrected", "post_chat_message", "message", "the corrected sentence",
+          ("post the corrected version in {channel}", "send the fixed sentence to {channel}")),
+    Chain("compress_folder", "archive", "move_file", "path", "the archive's name",
+          ("move the archive to {folder}", "put the zip file into {folder}")),
+    Chain("find_pharmacy", "name", "find_bike_share", "near", "the pharmacy's name",
+          ("find a bike share station near it", "find a rental bike close to it")),
+    Chain("search_hotels", "top_pick", "find_bike_share", "near", "the top hotel",
+          ("find a bike share station near the top pick", "find a rental bike close to the best one")),
+    # held-out tools (the unseen split)
+    Chain("get_stock_price", "price", "evaluate_expression", "expression", "the share price",
+          ("work out what {k} shares would cost", "calculate the price of {k} shares"),
+          expr="{v} * {k}", factor=Span(2, 50)),
+    Chain("get_nutrition_info", "calories", "evaluate_expression", "expression", "the calorie count",
+          ("work out the calories in {k} servings", "multiply the calories by {k}"),
+          expr="{v} * {k}", factor=Span(2, 5)),
+    Chain("get_distance", "km", "evaluate_expression", "expression", "the distance",
+          ("work out how far {k} trips of that length add up to", "multiply that distance by {k}"),
+          expr="{v} * {k}", factor=Span(2, 8)),
+    Chain("get_fuel_prices", "price_per_liter", "evaluate_expression", "expression", "the price per liter",
+          ("calculate what {k} liters would cost", "work out the cost of {k} liters"),
+          expr="{v} * {k}", factor=Span(20, 60, 5)),
+    Chain("identify_plant", "plant_guess", "get_plant_care", "plant", "the plant's name",
+          ("tell {me} how to care for it", "get care tips for whatever it is")),
+    Chain("identify_plant", "plant_guess", "get_watering_schedule", "plant", "the plant's name",
+          ("make a watering schedule for it in {city}", "plan its watering in {city}")),
+    Chain("find_veterinarian", "clinic", "find_parking", "near", "the closest clinic",
+          ("find parking near it", "find a parking spot close to the closest one")),
+    Chain("find_garden_center", "name", "find_parking", "near", "the garden center's name",
+          ("find parking near it", "look for a parking spot next to it")),
+)
+
+
+@dataclass(frozen=True)
 class Param:
     key: str  # role key
     name: str  # name in the schema
@@ -1955,6 +2038,14 @@ PAIR_FRAMES = (  # two different requests in one message
     "I need you to {a1} and to {a2}.",
     "{A1}; after that, {a2}.",
 )
+CHAIN_FRAMES = (  # one request whose second step needs the first step's result
+    "{A1} and {a2}.", "{A1}, then {a2}.", "Can you {a1} and then {a2}?", "Please {a1}, then {a2}.",
+    "{A1}; once you have that, {a2}.",
+    "First {a1}, then {a2}.", "Could you {a1} and {a2}?", "I need you to {a1} and then {a2}.",
+    "{A1}. After that, {a2}.", "{A1}, and when that's done, {a2}.",
+    "Hi! {A1} and {a2}, please.", "{A1}, then {a2}. Thanks!", "Would you {a1}, then {a2}?",
+    "I'd like you to {a1} and then {a2}.", "Step by step: {a1}, then {a2}.",
+)
 
 SINGLE_THINKS = (
     "The user wants to {a}, so I'll call {name}.",
@@ -1978,6 +2069,20 @@ TWO_TOOL_THINKS = (
     "This needs two calls: {n1} and {n2}.",
     "I'll call {n1} for the first part and {n2} for the second.",
     "Two separate requests here: {n1}, then {n2}.",
+)
+CHAIN_THINKS = (  # before the first call of a chained row
+    "First I need {what} from {n1}, then I can call {n2}.",
+    "{n2} needs {what}, so I'll call {n1} first.",
+    "I'll get {what} from {n1}, then call {n2}.",
+)
+CHAIN_NEXT_THINKS = (  # after the first result: cite the value, call the second tool with it
+    "{What} is {v}, so now I can call {n2}.",
+    "Got {what}: {v}; next is {n2}.",
+    "{What} is {v}; I'll pass it to {n2}.",
+)
+CHAIN_EXPR_THINKS = (  # the second tool takes an expression built from the value
+    "{What} is {v}, so {n2} computes {arg}.",
+    "Got {what}: {v}; next is {n2} with {arg}.",
 )
 GAP_THINKS = (
     "None of the offered tools can {a}, so I'll answer without a call.",
@@ -2210,6 +2315,7 @@ class Frames:
         self.context, self.front = part(CONTEXT_FRAMES), part(FRONT_FRAMES)
         self.question, self.context_question = part(QUESTION_FRAMES), part(CONTEXT_QUESTION_FRAMES)
         self.front_question, self.pair = part(FRONT_QUESTION_FRAMES), part(PAIR_FRAMES)
+        self.chain = part(CHAIN_FRAMES)
 
 
 def _render(frame: str, **slots: str) -> str:
@@ -2306,7 +2412,10 @@ class _SplitContext:
         self.targets = list(HELD_OUT_TOOLS if split == "unseen" else TRAIN_TOOLS)
         self.distractors = list(TOOLS if split == "unseen" else TRAIN_TOOLS)
         self.chitchat = [qa for i, qa in enumerate(CHITCHAT) if _chitchat_split(i) == split]
+        names = {t.name for t in self.targets}
+        self.chains = [c for c in CHAINS if c.first in names and c.then in names]
         self._queue: list[Tool] = []
+        self._chain_queue: list[Chain] = []
 
     def next_target(self, need_out: bool = False, allow_fixed: bool = True) -> Tool:
         """Cycle through the split's tools in shuffled rounds so every tool gets used evenly."""
@@ -2318,6 +2427,13 @@ class _SplitContext:
             if (tool.spec.out or not need_out) and (allow_fixed or not tool.spec.fixed):
                 return tool
         raise RuntimeError("no suitable tool")
+
+    def next_chain(self) -> Chain:
+        """Cycle through the split's chained pairs in shuffled rounds, like next_target."""
+        if not self._chain_queue:
+            self._chain_queue = list(self.chains)
+            self.rng.shuffle(self._chain_queue)
+        return self._chain_queue.pop()
 
     def offer(self, chosen: list[Tool], k: int, avoid_domains: set[str] = frozenset(),
               avoid: set[str] = frozenset()) -> list[Tool]:
@@ -2341,7 +2457,7 @@ class _SplitContext:
 
 @dataclass(frozen=True)
 class RowPlan:
-    kind: str  # single | same (one tool twice) | pair (two tools) | irrelevant
+    kind: str  # single | same (one tool twice) | pair (two tools) | chain (A, then B on its result) | irrelevant
     multi_turn: bool  # add tool responses and a final answer
     offered: int  # tools in the system prompt
 
@@ -2360,7 +2476,7 @@ def _quota(weights: dict[Any, float], n: int, rng: random.Random) -> list[Any]:
 def _row_plan(n: int, rng: random.Random) -> list[RowPlan]:
     """Exact quotas of row kinds, multi-turn rows and offered-tool counts for n rows."""
     kinds = _quota({"irrelevant": IRRELEVANT_SHARE, "same": PARALLEL_SHARE / 2, "pair": PARALLEL_SHARE / 2,
-                    "single": 1 - IRRELEVANT_SHARE - PARALLEL_SHARE}, n, rng)
+                    "chain": CHAIN_SHARE, "single": 1 - IRRELEVANT_SHARE - PARALLEL_SHARE - CHAIN_SHARE}, n, rng)
     eligible = [i for i, k in enumerate(kinds) if k in ("single", "same")]
     multi = set(rng.sample(eligible, min(round(n * MULTI_TURN_SHARE), len(eligible))))
     groups = [k + ("+multi" if i in multi else "") for i, k in enumerate(kinds)]
@@ -2466,6 +2582,105 @@ def _add_results(conv: list[dict], calls: list[Call], rng: random.Random) -> Non
     conv.append({"role": "model", "content": _render(rng.choice(FINAL_FRAMES), s=" ".join(says))})
 
 
+def _preset_value(spec: Any, rng: random.Random) -> Any:
+    """A value a chained pair fixes: drawn from a Span or a tuple, else the literal itself."""
+    if isinstance(spec, Span):
+        return spec.draw(rng)
+    if isinstance(spec, tuple):
+        return rng.choice(spec)
+    return spec
+
+
+def _slots(template: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)\}", template))
+
+
+def _chain_first_args(chain: Chain, tool: Tool, rng: random.Random, held_out: bool) -> dict:
+    """A's values: sampled, less the optional ones that B's clause states, plus the pair's presets."""
+    stated = set().union(*map(_slots, chain.asks))
+    optional = {p.key for p in tool.params if not p.required}
+    args = {k: v for k, v in _sample_args(tool, rng, held_out).items() if not (k in stated and k in optional)}
+    args.update({k: _preset_value(spec, rng) for k, spec in (chain.preset or {}).items()})
+    return args
+
+
+def _chain_then_args(chain: Chain, tool: Tool, first_args: dict, value: Any,
+                     rng: random.Random, held_out: bool) -> tuple[dict, dict[str, str]]:
+    """B's values (its own required ones, those shared with A, the chained one) and its clause's slots."""
+    required = {p.key for p in tool.params if p.required}
+    own = {k: v for k, v in _sample_args(tool, rng, held_out).items() if k in required}
+    slots = {k: str(v) for k, v in own.items()}
+    chained = value
+    if chain.expr:
+        factor = chain.factor.draw(rng)
+        slots["k"] = str(factor)
+        chained = chain.expr.format(v=value, k=factor)
+    shared = {k: first_args[a] for k, a in (chain.shared or {}).items()}
+    return {**own, **shared, chain.param: chained}, slots
+
+
+def _chain_request(chain: Chain, first: Tool, first_args: dict, slots: dict[str, str],
+                   rng: random.Random, frames: Frames) -> str:
+    """One message asking for the end goal: A's clause with its values, then B's clause."""
+    a1 = _clause(first, _mentions(first, first_args, rng), rng)
+    a2 = _render(rng.choice(chain.asks), **slots)
+    return _voice(_render(rng.choice(frames.chain), a1=a1, A1=_cap(a1), a2=a2), "user")
+
+
+def _chain_is_clean(chain: Chain, human: str, value: Any, first_args: dict, then_args: dict) -> bool:
+    """The chained value is not in the request, and B's own values repeat none of A's."""
+    own = [v for k, v in then_args.items()
+           if k != chain.param and k not in (chain.shared or {}) and not isinstance(v, bool)]
+    return str(value) not in human and not any(_same(v, w) for v in own for w in first_args.values())
+
+
+def _quoted(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) and " " in value else str(value)
+
+
+def _chain_think(chain: Chain, rng: random.Random) -> str:
+    return _render(rng.choice(CHAIN_THINKS), n1=chain.first, n2=chain.then, what=chain.what)
+
+
+def _chain_next_think(chain: Chain, value: Any, argument: Any, rng: random.Random) -> str:
+    """The think before B's call: it cites the value read from A's result."""
+    templates = CHAIN_EXPR_THINKS if chain.expr else CHAIN_NEXT_THINKS
+    return _render(rng.choice(templates), n2=chain.then, What=_cap(chain.what), what=chain.what, v=_quoted(value),
+                   arg=str(argument))
+
+
+def _chain_row(ctx: _SplitContext, plan: RowPlan) -> list[dict]:
+    """Call A, read its result, call B with a value taken from it, then answer from B's result."""
+    rng = ctx.rng
+    if not ctx.chains:  # no pair among this split's tools: a plain multi-turn row instead
+        conv, calls = _single_row(ctx, RowPlan("single", True, min(plan.offered, 2)))
+        _add_results(conv, calls, rng)
+        return conv
+    chain = ctx.next_chain()
+    first, then = TOOLS_BY_NAME[chain.first], TOOLS_BY_NAME[chain.then]
+    for _ in range(50):
+        first_args = _chain_first_args(chain, first, rng, ctx.held_out)
+        first_result = _result(first, first_args, rng)
+        value = first_result[chain.field]
+        then_args, slots = _chain_then_args(chain, then, first_args, value, rng, ctx.held_out)
+        human = _chain_request(chain, first, first_args, slots, rng, ctx.frames)
+        if _chain_is_clean(chain, human, value, first_args, then_args):
+            break
+    else:
+        raise RuntimeError(f"no clean request for {chain.first} -> {chain.then}")
+    then_result = _result(then, then_args, rng)
+    conv = _conversation(ctx.offer([first, then], plan.offered), human,
+                         _calls_turn(_chain_think(chain, rng), [Call(first, first_args)]))
+    conv += [
+        {"role": "tool", "content": format_tool_response(first.name, first_result)},
+        {"role": "model", "content": _calls_turn(_chain_next_think(chain, value, then_args[chain.param], rng),
+                                                 [Call(then, then_args)])},
+        {"role": "tool", "content": format_tool_response(then.name, then_result)},
+        {"role": "model", "content": _render(rng.choice(FINAL_FRAMES), s=_say(then, then_args, then_result))},
+    ]
+    return conv
+
+
 def _pieces(conv: list[dict]) -> int:
     """Rough token count without a tokenizer: digits, letter runs and symbols each count one.
     SmolLM2 needs 0.76-0.92 tokens per piece on these rows, so 550 pieces stay under 512 tokens."""
@@ -2484,6 +2699,8 @@ def generate_split(split: str, n: int, seed: int = 0) -> list[dict]:
         for _ in range(100):  # redraw on a duplicate prompt or an overlong row
             if plan.kind == "irrelevant":
                 conv = _irrelevant_row(ctx, plan)
+            elif plan.kind == "chain":
+                conv = _chain_row(ctx, plan)
             else:
                 conv, calls = builders[plan.kind](ctx, plan)
                 if plan.multi_turn:

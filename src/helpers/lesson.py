@@ -12,6 +12,7 @@ import os
 import sys
 import warnings
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from .formats import format_think, format_tool_call, format_tool_response, system_prompt
 from .models import COURSE_MODEL, EMBEDDED_DEFAULT
@@ -122,6 +123,28 @@ def start(name: str | None = "auto") -> Scale:
 
     torch.manual_seed(0)
     return scale
+
+
+ADAPTER_CANDIDATES = ("runs/03_lora_sft/adapter", "../runs/demo/adapter", "runs/demo/adapter")
+
+
+def find_or_train_adapter(scale: Scale, adapter: str = "", out: str = "runs/adapter") -> tuple[Path, dict]:
+    """`adapter` if given, else notebook 3's or `make demo`'s, else one trained here at `scale`.
+
+    Returns the directory and its `course_meta.json`, and prints which one and how it was trained.
+    """
+    from .training import META_FILE, read_meta, train
+
+    candidates = [adapter] if adapter else ADAPTER_CANDIDATES
+    found = next((Path(c) for c in candidates if (Path(c) / META_FILE).is_file()), None)
+    if found is None and adapter:
+        raise FileNotFoundError(f"ADAPTER={adapter!r}: no {META_FILE} there; expected a directory saved by training")
+    if found is None:
+        print("no adapter found: training one at this scale")
+        found = Path(train(scale.train_config(out=out))["adapter_dir"])
+    meta = read_meta(found)
+    print(f"adapter: {found} (base model {meta['base_model']}, {meta['recipe'].get('max_steps')} training steps)")
+    return found, meta
 
 
 # --- Hugging Face Hub: token and gated models -----------------------------------------------------

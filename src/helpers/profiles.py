@@ -9,6 +9,7 @@ Gemma-2 always gets eager attention: SDPA skips its attention logit soft-capping
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 
 
@@ -40,7 +41,8 @@ class Profile:
                 bnb_4bit_use_double_quant=True,
                 bnb_4bit_compute_dtype=getattr(torch, self.dtype),
             )
-            kwargs["device_map"] = {"": 0}
+            # each process of an `accelerate launch` holds its whole quantized copy on its own GPU
+            kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", 0))}
         return kwargs
 
     def trainer_kwargs(self) -> dict:

@@ -211,21 +211,15 @@ def hub_token() -> str | None:
     return os.environ.get("HF_TOKEN") or get_token()
 
 
-def train(cfg: TrainConfig, log=print) -> dict:
-    """Run one LoRA SFT job; returns a summary with the adapter directory and loss history."""
+def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
+    """The `SFTTrainer` for `cfg`, ready to train, and a summary of its data and profile."""
+    from transformers import set_seed
     from trl import SFTConfig, SFTTrainer
 
-    if cfg.push_to_hub and not hub_token():
-        raise PermissionError(
-            f"--push-to-hub {cfg.push_to_hub}: no Hugging Face token found. Set HF_TOKEN (or run "
-            "`huggingface-cli login`, or add the HF_TOKEN secret on Colab) before training."
-        )
     profile = get_profile(cfg.profile)
     if cfg.batch_size:
         profile = replace(profile, batch_size=cfg.batch_size)
     log(profile.describe())
-    from transformers import set_seed
-
     # Seed before any random init (new token rows, LoRA A matrices): the Trainer seeds only after
     # the model exists, so without this every run, and every process of a launch, started differently.
     set_seed(cfg.seed)
@@ -250,7 +244,19 @@ def train(cfg: TrainConfig, log=print) -> dict:
         train_dataset=dataset,
         processing_class=tokenizer,
         optimizers=(make_optimizer(peft_model, cfg.learning_rate, cfg.token_learning_rate), None),
+        callbacks=list(callbacks),
     )
+    return trainer, {"rows": len(dataset), "dropped": dropped, "profile": profile.name}
+
+
+def train(cfg: TrainConfig, log=print) -> dict:
+    """Run one LoRA SFT job; returns a summary with the adapter directory and loss history."""
+    if cfg.push_to_hub and not hub_token():
+        raise PermissionError(
+            f"--push-to-hub {cfg.push_to_hub}: no Hugging Face token found. Set HF_TOKEN (or run "
+            "`huggingface-cli login`, or add the HF_TOKEN secret on Colab) before training."
+        )
+    trainer, info = build_trainer(cfg, log)
     resume_from = last_checkpoint(cfg.out) if cfg.resume else None
     if cfg.resume:
         log(f"resuming from {resume_from}" if resume_from else "no checkpoint to resume from: starting fresh")
@@ -261,7 +267,8 @@ def train(cfg: TrainConfig, log=print) -> dict:
     adapter_dir = Path(cfg.out) / "adapter"
     state_dict = gathered_state_dict(trainer)  # on every process: a collective under FSDP / ZeRO-3
     if trainer.is_world_process_zero():  # one writer (and one push) under `accelerate launch`
-        save_adapter(peft_model, tokenizer, adapter_dir, base_model=cfg.model, recipe=asdict(cfg), state_dict=state_dict)
+        save_adapter(trainer.accelerator.unwrap_model(trainer.model), trainer.processing_class, adapter_dir, base_model=cfg.model, recipe=asdict(cfg),
+                     state_dict=state_dict)
         if cfg.push_to_hub:
             push_adapter(adapter_dir, cfg.push_to_hub)
             log(f"pushed {adapter_dir} to https://huggingface.co/{cfg.push_to_hub}")
@@ -272,9 +279,7 @@ def train(cfg: TrainConfig, log=print) -> dict:
         "train_seconds": seconds,
         "steps": trainer.state.global_step,
         "losses": losses,
-        "rows": len(dataset),
-        "dropped": dropped,
-        "profile": profile.name,
+        **info,
     }
 
 
