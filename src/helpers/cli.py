@@ -96,7 +96,8 @@ def _demo(args) -> int:
     from .demo import run_demo
 
     _quiet()
-    run_demo(out=args.out, model=args.model, steps=args.steps, limit=args.limit)
+    given = {k: v for k, v in (("steps", args.steps), ("limit", args.limit)) if v is not None}
+    run_demo(out=args.out, model=args.model, **given)
     return 0
 
 
@@ -152,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job: evaluate, fine-tune, evaluate again (CPU, offline)")
     p.add_argument("--out", default="runs/demo")
     p.add_argument("--model", default=EMBEDDED_DEFAULT)
-    p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--limit", type=int, default=24, help="rows per evaluation split")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default: sized for 10 CPU minutes)")
+    p.add_argument("--limit", type=int, default=None, help="rows per evaluation split")
     p.set_defaults(run=_demo)
 
     from .alignment import add_arguments as add_align_arguments

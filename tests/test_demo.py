@@ -1,0 +1,38 @@
+"""The main job end to end on a tiny model: before/after evaluation, training, metrics and adapter."""
+
+from __future__ import annotations
+
+import json
+
+from helpers.demo import format_table, run_demo
+
+
+def test_demo_writes_metrics_predictions_and_an_adapter(tiny_model_dir, tmp_path):
+    lines = []
+    metrics = run_demo(out=str(tmp_path), model=tiny_model_dir, steps=2, limit=3, max_new_tokens=6,
+                       base_max_new_tokens=4, log=lines.append, batch_size=2)
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert saved["train"]["steps"] == 2 == len(saved["train"]["losses"])
+    for when in ("before", "after"):
+        assert set(saved[when]) == {"test", "unseen"}
+        for split in ("test", "unseen"):
+            assert saved[when][split]["n"] == 3
+            records = [json.loads(line) for line in (tmp_path / f"predictions_{when}_{split}.jsonl").open()]
+            assert len(records) == 3 and all({"id", "expected", "predicted", "label", "raw"} <= set(r) for r in records)
+    assert saved["adapter_bytes"] > 0 and (tmp_path / "adapter" / "course_meta.json").is_file()
+    assert set(saved["seconds"]) == {"prepare", "evaluate_before", "train", "evaluate_after", "total"}
+    assert metrics["after"] == saved["after"]
+    text = "\n".join(lines)
+    assert format_table(saved["before"], saved["after"]) in text and "Sample prompt" in text
+
+
+def test_demo_command_uses_the_demo_defaults(monkeypatch):
+    import helpers.demo
+    from helpers.cli import main
+
+    seen = {}
+    monkeypatch.setattr(helpers.demo, "run_demo", lambda **kw: seen.update(kw))
+    assert main(["demo"]) in (0, None)
+    assert "steps" not in seen and "limit" not in seen  # run_demo's own defaults apply
+    main(["demo", "--steps", "5", "--limit", "7"])
+    assert (seen["steps"], seen["limit"]) == (5, 7)
