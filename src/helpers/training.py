@@ -104,7 +104,21 @@ def build_peft_model(model, new_token_ids: list[int], cfg: TrainConfig):
     tokens = new_token_ids if tied else {"embed_tokens": new_token_ids, "lm_head": new_token_ids}
     peft_model = get_peft_model(model, LoraConfig(**lora_kwargs(cfg, tokens)))
     expose_wrapped_bias(peft_model)
+    save_checkpoints_without_embeddings(peft_model)
     return peft_model
+
+
+def save_checkpoints_without_embeddings(peft_model) -> None:
+    """Make the Trainer's checkpoints as small as the final adapter.
+
+    The Trainer saves a checkpoint with `model.save_pretrained(dir)`, and peft then writes the whole
+    embedding matrix because the vocabulary was resized (246 MB per checkpoint for SmolLM2, about
+    1.2 GB for Gemma-2-2B). The base rows are rebuilt by `load_base`; the trained rows are in the
+    token adapter, so the matrix adds nothing a resume needs.
+    """
+    import functools
+
+    peft_model.save_pretrained = functools.partial(peft_model.save_pretrained, save_embedding_layers=False)
 
 
 def expose_wrapped_bias(model) -> None:
