@@ -42,12 +42,13 @@ PUBLIC_SFT = dict(max_length=1500, packing=True, assistant_only_loss=False, lear
 
 
 def exact_match_callback(rows: list[dict], every: int, max_new_tokens: int):
-    """A `TrainerCallback` that scores `rows` every `every` steps on a clock that excludes scoring."""
+    """A `TrainerCallback` that scores `rows` every `every` steps and at the last one, on a clock that
+    excludes scoring; `.last` is the summary at the last step."""
     from transformers import TrainerCallback
 
     class ExactMatchClock(TrainerCallback):
         def __init__(self):
-            self.points, self.paused, self.start = [], 0.0, None
+            self.points, self.paused, self.start, self.last = [], 0.0, None, None
 
         def train_seconds(self) -> float:
             return time.perf_counter() - self.start - self.paused
@@ -60,8 +61,9 @@ def exact_match_callback(rows: list[dict], every: int, max_new_tokens: int):
                 return
             seconds, t = self.train_seconds(), time.perf_counter()
             model.eval()
-            em = summarize(evaluate_rows(model, processing_class, rows, max_new_tokens=max_new_tokens, batch_size=16,
-                                         progress=False))["exact_match"]
+            self.last = summarize(evaluate_rows(model, processing_class, rows, max_new_tokens=max_new_tokens,
+                                                batch_size=16, progress=False))
+            em = self.last["exact_match"]
             model.train()
             self.points.append({"step": state.global_step, "train_seconds": round(seconds, 1), "exact_match": em,
                                 "tokens": int(state.num_input_tokens_seen)})
@@ -78,18 +80,16 @@ def public_trainer(model_spec: str, data: str, out: Path, steps: int, callback):
     from transformers import set_seed
     from trl import SFTConfig, SFTTrainer
 
+    from helpers.chat import add_tool_tokens
     from helpers.data import canonical_messages
-    from helpers.formats import TOOL_TAGS
     from helpers.profiles import get_profile
     from helpers.training import expose_wrapped_bias, load_base
 
     set_seed(0)
     profile = get_profile("auto")  # the machine's precision and checkpointing, as for the course recipe
     model, tokenizer, _ = load_base(model_spec, profile, add_tokens=False)
-    tokenizer.add_special_tokens({"additional_special_tokens": list(TOOL_TAGS)}, replace_extra_special_tokens=False)
-    if tokenizer.pad_token is None:
-        tokenizer.add_special_tokens({"pad_token": "<pad>"})
-    model.resize_token_embeddings(len(tokenizer))
+    add_tool_tokens(tokenizer)  # the tags (one id each) and a pad token, without the course's row init
+    model.resize_token_embeddings(len(tokenizer))  # transformers' own init, as the public notebook had
     dataset = Dataset.from_list([{"messages": canonical_messages(r)} for r in load_conversations(data)[0]])
     peft_model = get_peft_model(model, LoraConfig(**PUBLIC_LORA))
     expose_wrapped_bias(peft_model)
@@ -126,9 +126,9 @@ def run_recipe(name: str, args) -> dict:
     train_seconds = clock.train_seconds()
     model = trainer.model
     model.eval()
-    final = {split: summarize(evaluate_rows(model, tokenizer, rows, max_new_tokens=args.max_new_tokens,
-                                            batch_size=16, progress=False))
-             for split, rows in (("test", test), ("unseen", unseen))}
+    final = {"test": clock.last,  # scored by the clock at the last step
+             "unseen": summarize(evaluate_rows(model, tokenizer, unseen, max_new_tokens=args.max_new_tokens,
+                                               batch_size=16, progress=False))}
     adapter = out / "adapter"
     if name == "public":
         model.save_pretrained(adapter)  # what the public notebook saved: the embedding travels with it
