@@ -4,7 +4,11 @@ Each task needs two or more dependent tool calls on the course's local tools (lo
 then convert its total, ...); a task counts as solved when the final answer states the right
 number or name and every tool it needs was called successfully (`helpers.tasks.check_task`).
 
-    .venv/bin/python benchmarks/agent_tasks.py --adapter runs/demo/adapter [--base] [--transcripts FILE]
+    .venv/bin/python benchmarks/agent_tasks.py --adapter runs/agent/adapter [--base] [--transcripts FILE]
+
+`runs/agent/adapter` is the adapter trained on the agent's own tools (`helpers.agent_data`):
+`python -m helpers train --data src/helpers/data/agent.jsonl --max-steps 80 --max-length 1280 --out runs/agent`.
+Any adapter works, `make demo`'s (`runs/demo/adapter`) included.
 
 `--base` also measures the adapter's base model (without the tag tokens, as the evaluation does).
 `--transcripts FILE` writes every transcript as JSONL.

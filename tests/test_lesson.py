@@ -231,18 +231,45 @@ def test_find_or_train_adapter_prefers_the_given_directory_and_rejects_a_wrong_o
         lesson.find_or_train_adapter(lesson.get_scale("smoke"), str(tmp_path / "missing"))
 
 
-def test_find_or_train_adapter_trains_when_none_is_found(tmp_path, monkeypatch):
+def _fake_train(out, seen: list):
+    """A stand-in for `training.train` that records the config and writes only `course_meta.json`."""
     import json
 
     from helpers.training import META_FILE
 
     def fake_train(cfg):
-        out = tmp_path / "trained"
+        seen.append(cfg)
         out.mkdir()
         (out / META_FILE).write_text(json.dumps({"base_model": cfg.model, "vocab_size": 3, "recipe": {}}))
         return {"adapter_dir": str(out)}
 
+    return fake_train
+
+
+def test_find_or_train_adapter_trains_when_none_is_found(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("helpers.training.train", fake_train)
+    monkeypatch.setattr("helpers.training.train", _fake_train(tmp_path / "trained", []))
     found, meta = lesson.find_or_train_adapter(lesson.get_scale("smoke"))
     assert found == tmp_path / "trained" and meta["base_model"] == lesson.get_scale("smoke").model
+
+
+def test_agent_adapter_is_trained_on_the_agent_episodes_with_room_for_them(tmp_path, monkeypatch, tokenizer):
+    from helpers.agent_data import AGENT_FILE
+    from helpers.chat import add_tool_tokens, set_chat_template
+    from helpers.data import load_conversations
+    from helpers.training import TrainConfig, prepare_dataset
+
+    seen = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("helpers.training.train", _fake_train(tmp_path / "agent", seen))
+    found, _ = lesson.find_or_train_adapter(lesson.get_scale("smoke"), out="runs/x", agent=True)
+    (cfg,) = seen
+    assert found == tmp_path / "agent" and cfg.data == str(AGENT_FILE) and cfg.out == "runs/x"
+    assert cfg.max_steps == lesson.get_scale("smoke").agent_steps
+    for name in ("cpu", "gpu"):
+        agent_cfg = lesson.get_scale(name).agent_train_config("o")
+        assert agent_cfg.limit is None and agent_cfg.max_steps >= 80 and isinstance(agent_cfg, TrainConfig)
+    set_chat_template(tokenizer, "chatml")
+    add_tool_tokens(tokenizer)
+    rows, problems = load_conversations(AGENT_FILE)
+    assert not problems and not prepare_dataset(rows, tokenizer, cfg.max_length)[1]  # no episode dropped

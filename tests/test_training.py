@@ -22,6 +22,7 @@ from helpers.training import (
     make_optimizer,
     prepare_dataset,
     push_adapter,
+    rows_reached,
     save_adapter,
     train,
 )
@@ -176,6 +177,7 @@ def test_train_end_to_end_on_tiny_model(tiny_model_dir, tmp_path, shipped_rows):
     result = train(TrainConfig(model=tiny_model_dir, data=data, out=str(tmp_path / "run"), max_steps=3,
                                batch_size=4, save_steps=2), log=lambda *_: None)
     assert result["steps"] == 3 and len(result["losses"]) == 3 and all(l > 0 for l in result["losses"])
+    assert result["rows"] == 12  # 3 steps of 4 reach 12 of the 24 rows: only those are drawn
     assert 0 < adapter_size_bytes(result["adapter_dir"]) < 2_000_000
     assert (Path(tmp_path / "run" / "checkpoints" / "checkpoint-2")).is_dir()
     # checkpoints carry LoRA and token rows, not the resized embedding matrix (6.3 MB on this model)
@@ -206,3 +208,23 @@ def test_resume_after_killing_a_real_run(tiny_model_dir, tmp_path, shipped_rows)
     state = json.loads((out / "checkpoints" / "checkpoint-150" / "trainer_state.json").read_text())
     steps = [h["step"] for h in state["log_history"] if "loss" in h]
     assert steps[-1] == 150 and (out / "adapter" / "adapter_model.safetensors").is_file()
+
+
+def test_rows_reached_keep_the_mix_that_length_grouping_alone_loses():
+    """Over all rows, the first 26 batches of 4 are the longest of a random 200; drawn rows are not."""
+    from datasets import Dataset
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
+    from helpers.training import SHIPPED
+
+    rows = [json.loads(line) for line in (SHIPPED / "train.jsonl").read_text().splitlines()]
+    lengths = [len(json.dumps(r)) for r in rows]
+    no_call = [all("<tool_call>" not in m["content"] for m in r["conversations"] if m["role"] == "model") for r in rows]
+    mean, share = sum(lengths) / len(rows), sum(no_call) / len(rows)
+    first = get_length_grouped_indices(lengths, 4, generator=torch.Generator().manual_seed(0))[:104]
+    assert sum(lengths[i] for i in first) / 104 > 1.15 * mean
+    assert sum(no_call[i] for i in first) / 104 < 0.75 * share
+    drawn = rows_reached(Dataset.from_dict({"n": lengths, "no_call": no_call}), 104, seed=0)
+    assert abs(sum(drawn["n"]) / 104 - mean) < 0.1 * mean
+    assert abs(sum(drawn["no_call"]) / 104 - share) < 0.05
+    assert len(set(zip(drawn["n"], drawn["no_call"]))) > 90

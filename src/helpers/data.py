@@ -183,19 +183,23 @@ def load_conversations(source: str | Path, split: str = "train") -> tuple[list[d
     """Valid rows as `{"id", "messages", "tools"}` and a `Problem` for each invalid one.
 
     `source` is a local `.json`/`.jsonl` file or, on Colab, a hub dataset id such as
-    `Jofthomas/hermes-function-calling-thinking-V1`. `id` is the row's own `id` or its index.
+    `Jofthomas/hermes-function-calling-thinking-V1`; several, joined by commas, load one after
+    the other (each problem then names its file). `id` is the row's own `id` or its index.
     """
+    sources = [s.strip() for s in str(source).split(",") if s.strip()]
     rows, problems = [], []
-    for index, (where, record) in enumerate(read_records(source, split)):
-        if isinstance(record, Problem):
-            problems.append(record)
-            continue
-        row, reason = normalize_conversation(record)
-        if reason:
-            problems.append(Problem(where, reason))
-            continue
-        rid = record.get("id") if isinstance(record.get("id"), (str, int)) else index
-        rows.append({"id": rid, **row})
+    for src in sources:
+        prefix = f"{src}: " if len(sources) > 1 else ""
+        for index, (where, record) in enumerate(read_records(src, split)):
+            if isinstance(record, Problem):
+                problems.append(Problem(prefix + record.where, record.reason))
+                continue
+            row, reason = normalize_conversation(record)
+            if reason:
+                problems.append(Problem(prefix + where, reason))
+                continue
+            rid = record.get("id") if isinstance(record.get("id"), (str, int)) else index
+            rows.append({"id": rid, **row})
     return rows, problems
 
 

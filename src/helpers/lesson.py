@@ -44,6 +44,7 @@ class Scale:
     max_new_tokens: int
     online: bool
     why: str
+    agent_steps: int = 3
 
     def data_path(self, which: str = "data") -> str:
         from .training import SHIPPED
@@ -64,22 +65,32 @@ class Scale:
                         save_steps=max(10, self.max_steps // 4))
         return TrainConfig(**{**settings, **overrides})
 
+    def agent_train_config(self, out: str):
+        """The recipe for an adapter that knows the agent's own tools (`helpers.agent_data` episodes)."""
+        from .agent_data import AGENT_FILE
+
+        return self.train_config(out, data=str(AGENT_FILE), max_steps=self.agent_steps,
+                                 max_length=max(self.max_length, 1280), limit=16 if self.name == "smoke" else None,
+                                 save_steps=max(10, self.agent_steps // 4))
+
 
 SCALES = {
     "smoke": Scale(
         "smoke", EMBEDDED_DEFAULT, "train.jsonl", "unseen.jsonl", (EMBEDDED_DEFAULT,),
         max_steps=3, batch_size=2, limit=16, max_length=512, eval_rows=2, max_new_tokens=64, online=False,
-        why="no GPU (CI): the embedded SmolLM2-135M-Instruct, shipped data, a few steps; offline",
+        why="no GPU (CI): the embedded SmolLM2-135M-Instruct, shipped data, a few steps; offline", agent_steps=3,
     ),
     "cpu": Scale(
         "cpu", EMBEDDED_DEFAULT, "train.jsonl", "unseen.jsonl", (EMBEDDED_DEFAULT,),
         max_steps=30, batch_size=4, limit=120, max_length=512, eval_rows=8, max_new_tokens=96, online=False,
         why="no GPU, more patience: the same model and data, enough steps to see the loss fall (minutes)",
+        agent_steps=80,
     ),
     "gpu": Scale(
         "gpu", COURSE_MODEL, HUB_DATASET, "unseen.jsonl", (COURSE_BASE_MODEL, COURSE_MODEL),
         max_steps=200, batch_size=None, limit=None, max_length=1536, eval_rows=16, max_new_tokens=256, online=True,
         why="GPU: the course workload, Gemma-2-2B-it on the hermes thinking dataset (T4 or A100 profile)",
+        agent_steps=120,
     ),
 }
 
@@ -126,22 +137,27 @@ def start(name: str | None = "auto") -> Scale:
 
 
 ADAPTER_CANDIDATES = ("runs/03_lora_sft/adapter", "../runs/demo/adapter", "runs/demo/adapter")
+AGENT_ADAPTER_CANDIDATES = ("../runs/agent/adapter", "runs/agent/adapter")
 
 
-def find_or_train_adapter(scale: Scale, adapter: str = "", out: str = "runs/adapter") -> tuple[Path, dict]:
+def find_or_train_adapter(scale: Scale, adapter: str = "", out: str = "runs/adapter",
+                          agent: bool = False) -> tuple[Path, dict]:
     """`adapter` if given, else notebook 3's or `make demo`'s, else one trained here at `scale`.
 
-    Returns the directory and its `course_meta.json`, and prints which one and how it was trained.
+    With `agent=True`: the adapter trained on the agent's own tools (`runs/agent/adapter`, see the
+    README), else one trained here on `helpers.agent_data`'s episodes. Returns the directory and its
+    `course_meta.json`, and prints which one and how it was trained.
     """
     from .training import META_FILE, read_meta, train
 
-    candidates = [adapter] if adapter else ADAPTER_CANDIDATES
+    candidates = [adapter] if adapter else AGENT_ADAPTER_CANDIDATES if agent else ADAPTER_CANDIDATES
     found = next((Path(c) for c in candidates if (Path(c) / META_FILE).is_file()), None)
     if found is None and adapter:
         raise FileNotFoundError(f"ADAPTER={adapter!r}: no {META_FILE} there; expected a directory saved by training")
     if found is None:
         print("no adapter found: training one at this scale")
-        found = Path(train(scale.train_config(out=out))["adapter_dir"])
+        cfg = scale.agent_train_config(out) if agent else scale.train_config(out=out)
+        found = Path(train(cfg)["adapter_dir"])
     meta = read_meta(found)
     print(f"adapter: {found} (base model {meta['base_model']}, {meta['recipe'].get('max_steps')} training steps)")
     return found, meta

@@ -62,7 +62,7 @@ class Profile:
 
 
 PROFILES = {
-    "cpu": Profile("cpu", "float32", batch_size=8, why="no GPU: float32, no checkpointing, batch 8"),
+    "cpu": Profile("cpu", "float32", batch_size=8, why="no GPU: float32, no activation checkpointing"),
     "t4": Profile(
         "t4",
         "float16",

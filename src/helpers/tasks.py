@@ -95,29 +95,40 @@ def convert_currency(amount: float, from_currency: Currency, to_currency: Curren
     return {"converted": round(amount / USD_RATES[from_currency] * USD_RATES[to_currency], 2)}
 
 
-def lookup_order(order_id: str) -> dict:
-    """Look up an order of the shop: its customer, items, total, currency, weight and status.
+def _record(table: dict, what: str, key: str, example: str) -> dict:
+    found = table.get(key.strip().upper())
+    if found is None:
+        raise ValueError(f"no {what} {key!r}; {what} IDs look like {example}")
+    return {f"{what}_id": key.strip().upper(), **found}
 
-    Args:
-        order_id: The order ID, for example "A-1001".
+
+def shop_tools(orders: dict, customers: dict) -> tuple[Callable, Callable]:
+    """`lookup_order` and `get_customer` over the given tables (same names, schemas and errors).
+
+    The lesson's tools use `ORDERS` and `CUSTOMERS`; `helpers.agent_data` writes its training
+    episodes over other, random shops, so a model cannot learn this shop's answers by heart.
     """
-    order = ORDERS.get(order_id.strip().upper())
-    if order is None:
-        raise ValueError(f"no order {order_id!r}; order IDs look like A-1001")
-    return {"order_id": order_id.strip().upper(), **order}
+
+    def lookup_order(order_id: str) -> dict:
+        """Look up an order of the shop: its customer, items, total, currency, weight and status.
+
+        Args:
+            order_id: The order ID, for example "A-1001".
+        """
+        return _record(orders, "order", order_id, "A-1001")
+
+    def get_customer(customer_id: str) -> dict:
+        """Get a customer of the shop: name, email, city and loyalty discount.
+
+        Args:
+            customer_id: The customer ID, for example "C-01".
+        """
+        return _record(customers, "customer", customer_id, "C-01")
+
+    return lookup_order, get_customer
 
 
-def get_customer(customer_id: str) -> dict:
-    """Get a customer of the shop: name, email, city and loyalty discount.
-
-    Args:
-        customer_id: The customer ID, for example "C-01".
-    """
-    customer = CUSTOMERS.get(customer_id.strip().upper())
-    if customer is None:
-        raise ValueError(f"no customer {customer_id!r}; customer IDs look like C-01")
-    return {"customer_id": customer_id.strip().upper(), **customer}
-
+lookup_order, get_customer = shop_tools(ORDERS, CUSTOMERS)
 
 TOOLS = (lookup_order, get_customer, convert_currency, convert_units, calculate)
 
@@ -300,6 +311,14 @@ def solve_rate(generate: Callable[[list[dict]], str], tasks=TASKS, max_turns: in
     n_solved = sum(r["solved"] for r in results)
     return {"solve_rate": n_solved / len(results) if results else 0.0, "solved": n_solved, "total": len(results),
             "results": results}
+
+
+def shown_transcript(report: dict) -> str:
+    """The first solved task's transcript (else the first task's), with its verdict, as text."""
+    from .agent import format_transcript
+
+    shown = next((r for r in report["results"] if r["solved"]), report["results"][0])
+    return f"{shown['id']}: {shown['reason']}\n\n" + format_transcript(shown["transcript"][1:])
 
 
 def format_results(report: dict) -> str:

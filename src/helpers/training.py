@@ -96,6 +96,17 @@ def prepare_dataset(rows: list[dict], tokenizer, max_length: int):
     return Dataset.from_list(kept), dropped
 
 
+def rows_reached(dataset, n: int, seed: int):
+    """`n` rows drawn at random: the rows a run of `max_steps` reaches, when that is fewer than all.
+
+    Length grouping sorts each window of 50 batches longest first, so a run that ends inside the
+    first window (the demo: 26 steps of 4 in a window of 200) would train on that window's longest
+    rows: more chained and multi-turn rows, almost no short no-tool replies. Drawing the rows first
+    and grouping only them keeps the data's mix and still batches similar lengths.
+    """
+    return dataset.shuffle(seed=seed).select(range(n))
+
+
 def build_peft_model(model, new_token_ids: list[int], cfg: TrainConfig):
     """LoRA on all decoder linear layers plus trainable rows for the new tokens."""
     from peft import LoraConfig, get_peft_model
@@ -245,6 +256,12 @@ def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
         rows = rows[: cfg.limit]
     dataset, dropped = prepare_dataset(rows, tokenizer, cfg.max_length)
     log(f"data: {len(dataset)} rows kept, {len(problems)} invalid, {len(dropped)} over max_length={cfg.max_length}")
+    if cfg.sampling == "group_by_length":
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        reached = cfg.max_steps * profile.batch_size * profile.grad_accum * world
+        if reached < len(dataset):
+            dataset = rows_reached(dataset, reached, cfg.seed)
+            log(f"data: {reached} of them drawn at random for {cfg.max_steps} steps, then grouped by length")
     peft_model = build_peft_model(model, new_ids, cfg)
     trainable, total = peft_model.get_nb_trainable_parameters()
     log(f"trainable parameters: {trainable:,} of {total:,} ({100 * trainable / total:.2f}%)")
