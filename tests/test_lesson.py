@@ -269,6 +269,7 @@ def test_agent_adapter_is_trained_on_the_agent_episodes_with_room_for_them(tmp_p
     for name in ("cpu", "gpu"):
         agent_cfg = lesson.get_scale(name).agent_train_config("o")
         assert agent_cfg.limit is None and agent_cfg.max_steps >= 80 and isinstance(agent_cfg, TrainConfig)
+        assert agent_cfg.save_steps == max(10, agent_cfg.max_steps // 4)  # checkpoints follow the agent's steps
     set_chat_template(tokenizer, "chatml")
     add_tool_tokens(tokenizer)
     rows, problems = load_conversations(AGENT_FILE)

@@ -101,9 +101,9 @@ class Episode:
         text = formats.format_think(think) + "\n".join(formats.format_tool_call(n, a) for n, a in calls)
         self.messages.append({"role": "assistant", "content": text})
         contents = []
-        for name, arguments in calls:
-            result = self.toolbox.execute(ToolCall(name, arguments))
-            self.messages.append({"role": "tool", "content": self.toolbox.response_text(ToolCall(name, arguments), result)})
+        for call in (ToolCall(name, arguments) for name, arguments in calls):
+            result = self.toolbox.execute(call)
+            self.messages.append({"role": "tool", "content": self.toolbox.response_text(call, result)})
             contents.append(result.content)
         return contents
 

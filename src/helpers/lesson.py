@@ -60,9 +60,10 @@ class Scale:
         """The `TrainConfig` of this scale (the rest of the recipe keeps its defaults)."""
         from .training import TrainConfig
 
-        settings = dict(model=self.model, data=self.data_path(), out=out, max_steps=self.max_steps,
+        steps = overrides.get("max_steps", self.max_steps)
+        settings = dict(model=self.model, data=self.data_path(), out=out, max_steps=steps,
                         batch_size=self.batch_size, limit=self.limit, max_length=self.max_length,
-                        save_steps=max(10, self.max_steps // 4))
+                        save_steps=max(10, steps // 4))
         return TrainConfig(**{**settings, **overrides})
 
     def agent_train_config(self, out: str):
@@ -70,8 +71,7 @@ class Scale:
         from .agent_data import AGENT_FILE
 
         return self.train_config(out, data=str(AGENT_FILE), max_steps=self.agent_steps,
-                                 max_length=max(self.max_length, 1280), limit=16 if self.name == "smoke" else None,
-                                 save_steps=max(10, self.agent_steps // 4))
+                                 max_length=max(self.max_length, 1280), limit=16 if self.name == "smoke" else None)
 
 
 SCALES = {
