@@ -13,6 +13,7 @@ def test_demo_writes_metrics_predictions_and_an_adapter(tiny_model_dir, tmp_path
                        base_max_new_tokens=4, log=lines.append, batch_size=2)
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["train"]["steps"] == 2 == len(saved["train"]["losses"])
+    assert saved["train"]["batch_size"] == 2 and saved["train"]["rows"] == 2 * 2  # the rows 2 steps of 2 reach
     for when in ("before", "after"):
         assert set(saved[when]) == {"test", "unseen"}
         for split in ("test", "unseen"):

@@ -100,9 +100,9 @@ def rows_reached(dataset, n: int, seed: int):
     """`n` rows drawn at random: the rows a run of `max_steps` reaches, when that is fewer than all.
 
     Length grouping sorts each window of 50 batches longest first, so a run that ends inside the
-    first window (the demo: 26 steps of 8, 208 rows of a 400-row window) would train on that
-    window's longest rows: more chained and multi-turn rows, fewer short no-tool replies. Drawing the rows first
-    and grouping only them keeps the data's mix and still batches similar lengths.
+    first window (26 steps of 8 reach 208 rows of a 400-row window) would train on that window's
+    longest rows: more chained and multi-turn rows, fewer short no-tool replies. Drawing the rows
+    first and grouping only them keeps the data's mix and still batches similar lengths.
     """
     return dataset.shuffle(seed=seed).select(range(n))
 
