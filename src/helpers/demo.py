@@ -61,7 +61,7 @@ def describe_sample(rows: list[dict], before: dict, after: dict) -> str:
 
 
 def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int = STEPS, batch_size: int = BATCH_SIZE,
-             limit: int | None = None, max_new_tokens: int = 128, base_max_new_tokens: int = 40,
+             limit: int | None = 32, max_new_tokens: int = 128, base_max_new_tokens: int = 40,
              data_dir: str | Path = SHIPPED, log=print, **train_overrides) -> dict:
     """Base eval -> LoRA SFT -> eval; writes `OUT/metrics.json` and `OUT/adapter/`.
 
