@@ -192,17 +192,12 @@ def test_solve_rate_mixes_successes_and_failures():
 # --- benchmarks/agent_tasks.py, with a stand-in model ----------------------------------------------
 
 
-def test_agent_tasks_benchmark_reports_solve_rates_as_json(monkeypatch, capsys, tmp_path):
-    import importlib.util
+def test_agent_tasks_benchmark_reports_solve_rates_as_json(monkeypatch, capsys, tmp_path, load_benchmark):
     import json
-    from pathlib import Path
 
     import helpers.training
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "agent_tasks.py"
-    spec = importlib.util.spec_from_file_location("agent_tasks_benchmark", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("agent_tasks")
     (tmp_path / helpers.training.META_FILE).write_text(json.dumps({"base_model": "tiny"}))
     monkeypatch.setattr(helpers.training, "load_adapter", lambda d, profile, merge: ("tuned", None))
     monkeypatch.setattr(helpers.training, "load_base", lambda spec, profile, add_tokens: ("base", None, []))
