@@ -14,7 +14,6 @@ import argparse
 import json
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -32,22 +31,21 @@ def parse_setting(text: str) -> tuple[int, int]:
 
 
 def run_one(model: str, steps: int, batch: int, seed: int, rows: dict, out: Path, max_new_tokens: int) -> dict:
-    from helpers.evaluation import evaluate_rows, summarize
+    """Train one setting, then score it the way the demo does (its batching, its predictions files)."""
+    from helpers.demo import evaluate_splits
     from helpers.profiles import get_profile
     from helpers.training import TrainConfig, load_adapter, train
 
     result = train(TrainConfig(model=model, data=str(SHIPPED / "train.jsonl"), out=str(out), max_steps=steps,
                                batch_size=batch, seed=seed, save_steps=steps), log=lambda *_: None)
     tuned, tokenizer = load_adapter(result["adapter_dir"], get_profile("auto"), merge=True)
+    t = time.perf_counter()
+    summaries = evaluate_splits(tuned, tokenizer, rows, out, "after", max_new_tokens)
     line = {"steps": steps, "batch_size": batch, "seed": seed, "rows_trained": result["rows"],
-            "train_seconds": round(result["train_seconds"], 1)}
-    for split, split_rows in rows.items():
-        t = time.perf_counter()
-        records = evaluate_rows(tuned, tokenizer, split_rows, max_new_tokens=max_new_tokens,
-                                batch_size=min(len(split_rows), 32), progress=False)
-        line[split] = summarize(records)["exact_match"]
-        line[f"{split}_labels"] = dict(Counter(r["label"] for r in records))
-        line[f"{split}_seconds"] = round(time.perf_counter() - t, 1)
+            "train_seconds": round(result["train_seconds"], 1), "eval_seconds": round(time.perf_counter() - t, 1)}
+    for split, summary in summaries.items():
+        line[split] = summary["exact_match"]
+        line[f"{split}_labels"] = summary["labels"]
     return line
 
 

@@ -29,3 +29,4 @@ def test_a_tiny_run_scores_every_setting_and_seed(bench, tiny_model_dir, tmp_pat
     assert all(r["rows_trained"] == 4 and sum(r["test_labels"].values()) == 2 for r in lines)
     assert "| 2 x 2 |" in out and "| 1 x 4 |" in out
     assert (tmp_path / "1x4-seed1" / "adapter" / "course_meta.json").is_file()
+    assert (tmp_path / "1x4-seed1" / "predictions_after_unseen.jsonl").is_file()

@@ -22,7 +22,8 @@ SPLITS = ("test", "unseen")
 STEPS, BATCH_SIZE = 52, 4
 
 
-def _evaluate(model, tokenizer, rows_by_split, out: Path, tag: str, max_new_tokens: int) -> dict:
+def evaluate_splits(model, tokenizer, rows_by_split, out: Path, tag: str, max_new_tokens: int) -> dict:
+    """Summary per split (with a `sample` record); predictions written to `OUT/predictions_TAG_SPLIT.jsonl`."""
     summaries = {}
     for split, rows in rows_by_split.items():
         # large, even batches: on a CPU, generation is bound by reading the weights once per token,
@@ -83,7 +84,7 @@ def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int =
     log(f"[2/4] evaluating the base model on {', '.join(f'{len(r)} {s}' for s, r in rows.items())} rows")
     t = time.perf_counter()
     base, tokenizer, _ = load_base(model, profile, add_tokens=False)
-    before = _evaluate(base, tokenizer, rows, out_dir, "before", base_max_new_tokens)
+    before = evaluate_splits(base, tokenizer, rows, out_dir, "before", base_max_new_tokens)
     del base
     gc.collect()
     timings["evaluate_before"] = time.perf_counter() - t
@@ -98,7 +99,7 @@ def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int =
     log("[4/4] evaluating the fine-tuned model (adapter merged)")
     t = time.perf_counter()
     tuned, tokenizer = load_adapter(result["adapter_dir"], profile, merge=True)
-    after = _evaluate(tuned, tokenizer, rows, out_dir, "after", max_new_tokens)
+    after = evaluate_splits(tuned, tokenizer, rows, out_dir, "after", max_new_tokens)
     timings["evaluate_after"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
 
