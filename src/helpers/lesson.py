@@ -44,7 +44,7 @@ class Scale:
     max_new_tokens: int
     online: bool
     why: str
-    agent_steps: int = 3
+    agent_steps: int  # training steps of the agent adapter (`agent_train_config`)
 
     def data_path(self, which: str = "data") -> str:
         from .training import SHIPPED
