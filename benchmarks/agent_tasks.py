@@ -7,7 +7,8 @@ number or name and every tool it needs was called successfully (`helpers.tasks.c
     .venv/bin/python benchmarks/agent_tasks.py --adapter runs/agent/adapter [--base] [--transcripts FILE]
 
 `runs/agent/adapter` is the adapter trained on the agent's own tools (`helpers.agent_data`):
-`python -m helpers train --data src/helpers/data/agent.jsonl --max-steps 80 --max-length 1280 --out runs/agent`.
+`python -m helpers train --data src/helpers/data/agent.jsonl --max-steps 80 --max-length 1280 --batch-size 4 --out runs/agent`
+(the README gives the measured 140-step run).
 Any adapter works, `make demo`'s (`runs/demo/adapter`) included.
 
 `--base` also measures the adapter's base model (without the tag tokens, as the evaluation does).
