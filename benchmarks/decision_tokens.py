@@ -3,8 +3,10 @@
 Two decisions are taken at single tokens: the first word of the think (a call, two calls, or no
 call: "Two requests...", "No offered tool...") and the token right after the first `</tool_call>`
 (a newline for another call, or the end of the turn). For every row of `--dataset` (the first
-`--rows`), the reference answer is fed to the model and the probability it gives the reference
-token at both places is read. Prints one JSON line per row and the range per kind of row.
+`--rows`), the reference answer is fed to the model and two probabilities are read: the reference
+first word of the think, and a newline after the first call (right for two calls, wrong for one:
+if the two ranges overlap, no threshold tells them apart). Prints one JSON line per row and the
+ranges per kind of row.
 
     .venv/bin/python benchmarks/decision_tokens.py --adapter runs/demo/adapter [--dataset FILE] [--rows 48]
 """
@@ -38,8 +40,11 @@ def decision_probabilities(model, tokenizer, row: dict) -> dict:
     at = lambda k: float(probs[len(prompt) + k, ids[k + 1]])  # noqa: E731
     out = {"id": row["id"], "calls": len(ex["expected"]), "first_word": tokenizer.decode([ids[1]]).strip(),
            "p_first_word": at(0)}
-    if len(ex["expected"]) > 1:
-        out["p_another_call"] = at(ids.index(tokenizer.convert_tokens_to_ids("</tool_call>")))
+    if ex["expected"]:
+        # the newline that starts another call: the reference token after two calls' first one,
+        # the wrong one after a single call
+        after = len(prompt) + ids.index(tokenizer.convert_tokens_to_ids("</tool_call>"))
+        out["p_another_call"] = float(probs[after, tokenizer("\n", add_special_tokens=False)["input_ids"][0]])
     return out
 
 
@@ -66,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         words = {w: [r["p_first_word"] for r in kind if r["first_word"] == w] for w in {r["first_word"] for r in kind}}
         text = f"{what} ({len(kind)} rows): first word of the think " + ", ".join(
             f"{w!r} {span(ps)} ({len(ps)})" for w, ps in sorted(words.items()))
-        if calls == 2:
+        if calls:
             text += f"; another call after the first {span([r['p_another_call'] for r in kind])}"
         print(text)
     return 0
