@@ -26,7 +26,8 @@ from helpers.training import SHIPPED  # noqa: E402
 
 
 def decision_probabilities(model, tokenizer, row: dict) -> dict:
-    """`first_word` and (for two or more calls) `another_call`: the probability of the reference token."""
+    """`p_first_word`: the probability of the think's reference first word; for a row with calls,
+    `p_another_call`: the probability of a newline right after the first `</tool_call>`."""
     import torch
 
     ex = example_from_row(row)
