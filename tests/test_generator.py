@@ -21,7 +21,7 @@ _TOOLS = re.compile(r"<tools>\n(.*)\n</tools>", re.S)
 _CALL = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.S)
 _THINK = re.compile(r"^<think>(.*?)</think>", re.S)
 _RESPONSE = re.compile(r"^<tool_response>\n(.*)\n</tool_response>$", re.S)
-_JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
+_JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list}
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,10 @@ def problems(arguments: dict, parameters: dict) -> list[str]:
             out.append(f"{key}: {value!r} is not {kind}")
         if "enum" in props[key] and value not in props[key]["enum"]:
             out.append(f"{key}: {value!r} not in enum")
+        if kind == "array":
+            item_kind = _JSON_TYPES[props[key]["items"]["type"]]
+            out += [f"{key}: item {v!r} is not {props[key]['items']['type']}" for v in value
+                    if not isinstance(v, item_kind) or isinstance(v, bool)]
     return out
 
 
@@ -139,7 +143,7 @@ def test_catalog_is_large_varied_and_split_by_tool():
         for name, prop in props.items():
             kinds["enum" if "enum" in prop else prop["type"]] += 1
             param_names.add(name)
-    assert set(kinds) == {"string", "integer", "number", "boolean", "enum"} and min(kinds.values()) >= 10
+    assert set(kinds) == {"string", "integer", "number", "boolean", "enum", "array"} and min(kinds.values()) >= 10
     assert optional >= 60 and len(param_names) >= 150
     city_names = {p.name for t in g.TOOLS for p in t.params if p.key == "city"}
     assert len(city_names) >= 3  # the same kind of value goes by several names
@@ -194,8 +198,28 @@ def test_argument_values_are_stated_in_the_request(rows):
         p = parts(row)
         for call in p["calls"]:
             for value in call["arguments"].values():
-                if not isinstance(value, bool):
-                    assert str(value) in p["human"], (row["id"], value, p["human"])
+                for item in value if isinstance(value, list) else [value]:
+                    if not isinstance(item, bool):
+                        assert str(item) in p["human"], (row["id"], item, p["human"])
+
+
+def test_array_parameters_take_two_or_three_distinct_values_named_in_order(data):
+    for split, split_rows in data.items():
+        with_arrays = 0
+        for row in split_rows:
+            p = parts(row)
+            schemas = {t["name"]: t["parameters"]["properties"] for t in p["tools"]}
+            for call in p["calls"]:
+                for key, value in call["arguments"].items():
+                    if schemas[call["name"]][key]["type"] != "array":
+                        continue
+                    with_arrays += 1
+                    assert 2 <= len(value) <= 3 and len(set(map(str, value))) == len(value), (row["id"], value)
+                    # written "a, b and c" (or "a and b") in the request, in the order of the list
+                    listed = ", ".join(map(str, value[:-1])) + f" and {value[-1]}"
+                    assert listed in p["human"], (row["id"], listed, p["human"])
+        # about one train row in twenty; held-out tools take arrays too, so unseen has some
+        assert with_arrays >= {"train": 40, "test": 1, "unseen": 1}[split], (split, with_arrays)
 
 
 def test_toolcalls_parser_round_trips_the_model_turns(rows):

@@ -484,7 +484,7 @@ def evaluate(expr: str) -> int | float:
 class Role:
     """A parameter kind: JSON type, candidate names, description, values, mentions."""
 
-    type: str  # string | integer | number | boolean
+    type: str  # string | integer | number | boolean | array
     names: tuple[str, ...]
     desc: str
     pool: Any = None  # tuple of values, Span, or callable(rng)
@@ -494,6 +494,7 @@ class Role:
     group: str = ""  # roles of one group (origin/destination) pick names at the same index
     yes: tuple[str, ...] = ()  # boolean mentions
     no: tuple[str, ...] = ()
+    item: str = ""  # arrays: the JSON type of the items, drawn 2-3 at a time from `pool`
 
 
 def Str(names: str, desc: str, pool: Any, *says: str, front: bool = False, group: str = "") -> Role:
@@ -514,6 +515,11 @@ def Num(names: str, desc: str, span: Any, *says: str, group: str = "") -> Role:
 
 def Flag(names: str, desc: str, yes: tuple[str, ...], no: tuple[str, ...]) -> Role:
     return Role("boolean", tuple(names.split()), desc, yes=yes, no=no, says=())
+
+
+def Items(names: str, desc: str, pool: Any, *says: str, item: str = "string") -> Role:
+    """An array parameter; a request names its 2-3 values as "a, b and c"."""
+    return Role("array", tuple(names.split()), desc, pool, says or ("{v}",), item=item)
 
 
 DATE_DESC = "Date, YYYY-MM-DD"
@@ -572,6 +578,7 @@ ROLES: dict[str, Role] = {
     "to_account": Str("to_account destination_account", "Account to credit", code("ACC-", 4), "to account {v}",
                       group="transfer"),
     "ticker": Str("symbol ticker stock", "Stock ticker", TICKERS, "for {v}", "of {v}"),
+    "tickers": Items("symbols tickers stocks", "Stock tickers", TICKERS),
     "coin": Str("symbol coin crypto", "Crypto symbol", COINS, "for {v}", "of {v}"),
     "principal": Num("principal loan_amount amount", "Amount borrowed", Span(5000, 400000, 1000),
                      "on a loan of {v}", "for a {v} loan"),
@@ -602,6 +609,8 @@ ROLES: dict[str, Role] = {
     "phone": Str("phone phone_number number", "Phone number", _phone),
     "contact": Str("contact contact_name name", "Contact's name", PEOPLE),
     "person": Str("person attendee full_name candidate", "Person's name", PEOPLE, "with {v}"),
+    "members": Items("members participants", "People to add", PEOPLE, "with {v}"),
+    "cc": Items("cc cc_emails", "Addresses to copy", EMAILS, "copying {v}", "with {v} in cc"),
     "message": Str("message body text content", "Message text", MESSAGES, 'saying "{v}"', 'with the message "{v}"'),
     "subject": Str("subject title", "Subject line", SUBJECTS, 'with the subject "{v}"', 'titled "{v}"'),
     "email_id": Str("message_id email_id", "Email ID", code("MSG-", 4)),
@@ -619,6 +628,7 @@ ROLES: dict[str, Role] = {
     "login": Str("username user login", "Account username", LOGINS, "for {v}"),
     "comment_id": Str("comment_id comment", "Comment ID", code("CMT-", 4)),
     "hashtag": Str("hashtag tag", "Hashtag", HASHTAGS),
+    "hashtags": Items("hashtags tags", "Hashtags to add", HASHTAGS, "with {v}", "tagged {v}"),
     "twofa_method": Choice("method factor", "Second factor", ("sms", "authenticator app", "email"), "using {v}",
                            "via {v}"),
     # language and text
@@ -642,6 +652,8 @@ ROLES: dict[str, Role] = {
     "reason": Str("reason cancel_reason", "Reason", REASONS, ", reason: {v}", "because of {v}"),
     "coupon": Str("code coupon_code promo_code", "Coupon code", COUPONS),
     "store": Str("store store_name shop", "Store name", STORES, "for {v}", "at {v}"),
+    "stores": Items("stores shops", "Stores to check", STORES, "at {v}"),
+    "songs": Items("songs tracks", "Songs to add", SONGS, "with {v}"),
     # travel
     "airline": Str("airline carrier", "Airline name", AIRLINES, "with {v}", "on {v}"),
     "cabin": Choice("cabin cabin_class travel_class", "Cabin class",
@@ -665,6 +677,7 @@ ROLES: dict[str, Role] = {
                         "valid for one {v}"),
     # food and health
     "ingredient": Str("ingredient main_ingredient", "Main ingredient", INGREDIENTS, "with {v}", "using {v}"),
+    "ingredients": Items("ingredients main_ingredients", "Ingredients to use", INGREDIENTS, "with {v}", "using {v}"),
     "diet": Choice("diet dietary_preference", "Diet", ("vegetarian", "vegan", "gluten-free", "keto"),
                    "that are {v}", "that are strictly {v}"),
     "max_minutes": Int("max_minutes max_time_minutes cook_time_minutes", "Longest cooking time in minutes",
@@ -677,7 +690,7 @@ ROLES: dict[str, Role] = {
                          "per {v} grams", "for a {v} g serving"),
     "dish": Str("dish dish_name recipe", "Dish name", DISHES),
     "portions": Int("quantity portions", "Number of portions", Span(2, 6), "{v} portions of"),
-    "grocery_item": Str("item grocery_item", "Item to buy", GROCERIES),
+    "grocery_items": Items("items grocery_items", "Items to buy", GROCERIES),
     "calories": Int("calories daily_calories calorie_target", "Daily calorie target", Span(1400, 3000, 100),
                     "at {v} calories a day", "with {v} calories per day"),
     "weight_kg": Num("weight_kg body_weight_kg", "Weight in kg", Span(45, 120, 0.5), "for {v} kg", "at {v} kg"),
@@ -714,6 +727,7 @@ ROLES: dict[str, Role] = {
     "league": Choice("league competition", "League", ("Premier League", "La Liga", "Serie A", "NBA", "NHL"),
                      "in the {v}", "for the {v}"),
     "player": Str("player player_name athlete", "Player's name", PLAYERS, "for {v}", "of {v}"),
+    "players": Items("players athletes", "Players to compare", PLAYERS),
     "season": Int("season year", "Season start year", Span(2015, 2024), "in the {v} season"),
     "event_id": Str("event_id event", "Event ID", code("EVT-", 4), "for event {v}"),
     "ticket_count": Int("quantity tickets num_tickets", "Number of tickets", Span(2, 6), "{v} tickets"),
@@ -736,6 +750,7 @@ ROLES: dict[str, Role] = {
     "stars": Int("rating stars score", "Rating, 1-5", Span(2, 5), "{v} stars"),
     # files, devices, notes
     "path": Str("path file_path file", "File path", FILES),
+    "paths": Items("paths files file_paths", "Files to include", FILES),
     "folder": Str("folder directory destination", "Folder path", FOLDERS, "to {v}", "into {v}"),
     "new_name": Str("new_name new_filename name", "New file name", NEW_NAMES, "to {v}"),
     "file_type": Choice("file_type extension type", "File type", ("pdf", "docx", "xlsx", "png", "txt"),
@@ -778,12 +793,16 @@ ROLES: dict[str, Role] = {
     "tag": Str("tag label", "Tag", TAGS, 'tagged "{v}"', 'with the tag "{v}"'),
     "frequency": Choice("frequency cadence", "How often", ("daily", "weekly", "monthly"), "delivered {v}", "sent {v}"),
     "topic": Str("topic subject keyword", "Topic", TOPICS, "about {v}", "on {v}"),
+    "topics": Items("topics interests", "Topics to follow", TOPICS, "about {v}", "on {v}"),
+    "tags": Items("tags labels", "Labels", TAGS, "tagged {v}", "with the tags {v}"),
+    "tasks": Items("tasks items", "Tasks on the list", TASKS),
     "news_category": Choice("category section", "News section",
                             ("business", "technology", "sports", "health", "science"),
                             "in {v}", "about {v}"),
     # math and units
     "expression": Str("expression expr formula", "Arithmetic expression", _expression),
     "integer": Int("number n value", "Whole number", Span(2, 500)),
+    "numbers": Items("numbers values", "Numbers to sort", Span(1, 99), item="number"),
     "gcd_a": Int("a first_number x", "First whole number", Span(6, 240, 6), group="pair"),
     "gcd_b": Int("b second_number y", "Second whole number", Span(4, 180, 4), "and {v}", group="pair"),
     "low": Int("min low minimum", "Lowest value", Span(1, 50), "between {v}", group="range"),
@@ -842,6 +861,7 @@ ROLES: dict[str, Role] = {
     "pet_age": Int("age_years pet_age_years", "Age in years", Span(2, 15), "that is {v} years old", "aged {v}"),
     "pet_med": Str("medication treatment", "Medication", PET_MEDS),
     "plant": Str("plant plant_name", "Plant", PLANTS),
+    "plants": Items("plants plant_names", "Plants grown together", PLANTS, "with {v}", "for {v}"),
     "photo": Str("image_path photo file", "Photo file path", PHOTOS),
     "harvest_kg": Num("weight_kg amount_kg harvest_kg", "Weight in kg", Span(0.5, 12, 0.5), "{v} kg of"),
     "connector": Choice("connector plug_type", "Plug type", ("CCS", "CHAdeMO", "Type 2"),
@@ -852,6 +872,7 @@ ROLES: dict[str, Role] = {
                           "for a {v}"),
     "vin": Str("vin vehicle_id", "Vehicle identification number", code("", 17, "ABCDEFGHJKLMNPRSTUVWXYZ0123456789")),
     "car_model": Str("model make_model car", "Make and model", CAR_MODELS),
+    "car_models": Items("models car_models", "Makes and models to compare", CAR_MODELS),
     "car_year": Int("year model_year", "Model year", Span(2008, 2024), "from {v}"),
     "mileage_km": Int("mileage_km odometer_km", "Odometer reading in km", Span(5000, 220000, 1000), "with {v} km"),
     "utility": Choice("utility service", "Affected service", ("power", "water", "internet", "gas"), "for {v} service"),
@@ -1025,6 +1046,10 @@ DOMAINS: dict[str, Domain] = {
             T("get_stock_price", "Get the latest price of a stock.", "ticker",
               ("get the stock price", "check the share price"), asks=("what's the stock price", "how much is a share"),
               out={"price": Span(10, 950, 0.01)}, say="{ticker} is trading at {price}."),
+            T("compare_stock_returns", "Compare how several stocks did this year.", "tickers",
+              ("compare {m}", "compare the stocks {m}"), asks="how do {m} compare",
+              out={"best": lambda r, a: r.choice(a["tickers"]), "gain": Span(1, 40, 0.1)},
+              say="{best} did best, up {gain}% this year."),
             T("convert_currency", "Convert an amount from one currency to another.", "amount currency_from currency_to",
               ("convert", "change"), asks="how much is",
               out={"converted": lambda r, a: round(a["amount"] * r.uniform(0.6, 1.6), 2)},
@@ -1059,10 +1084,10 @@ DOMAINS: dict[str, Domain] = {
         ("I'm hosting friends tonight.", "I'm trying to eat healthier.", "Dinner plans are on me this week.",
          "I'm hungry and out of ideas."),
         (
-            T("search_recipes", "Find recipes that use an ingredient.", "ingredient diet? max_minutes?",
+            T("search_recipes", "Find recipes that use some ingredients.", "ingredients diet? max_minutes?",
               ("find recipes", "search for recipes", "suggest recipes"),
               out={"count": Span(3, 30), "top_recipe": DISHES},
-              say="I found {count} recipes with {ingredient}; {top_recipe} looks like a good one."),
+              say="I found {count} recipes with {ingredients}; {top_recipe} looks like a good one."),
             T("find_restaurants", "Find restaurants in a city.", "city cuisine? open_now?",
               ("find restaurants", "look for places to eat", "recommend restaurants"), asks="where should I eat",
               out={"count": Span(4, 60), "top_pick": RESTAURANTS},
@@ -1078,9 +1103,9 @@ DOMAINS: dict[str, Domain] = {
               ("order", "get {m} delivered"), says={"restaurant": ("from {v}",)},
               out={"eta_minutes": Span(15, 60), "total": Span(12, 80, 0.01)},
               say="Your order is placed: about {eta_minutes} minutes, total {total}."),
-            T("add_to_grocery_list", "Add an item to the grocery list.", "grocery_item",
+            T("add_to_grocery_list", "Add items to the grocery list.", "grocery_items",
               ("add {m} to {my} grocery list", "put {m} on the shopping list"),
-              out={"items": Span(2, 25)}, say="Added {grocery_item}. Your list now has {items} items."),
+              out={"items": Span(2, 25)}, say="Added {grocery_items}. Your list now has {items} items."),
             T("find_wine_pairing", "Suggest a wine to go with a dish.", "dish",
               ("suggest a wine to go", "find a wine pairing"), asks="which wine goes well",
               says={"dish": ("with {v}",)},
@@ -1136,6 +1161,10 @@ DOMAINS: dict[str, Domain] = {
             T("get_league_standings", "Get the current standings of a league.", "league season?",
               ("show the standings", "get the league table"), asks="who's leading",
               out={"leader": TEAMS, "points": Span(20, 90)}, say="{leader} lead the {league} with {points} points."),
+            T("compare_players", "Compare the season statistics of players.", "players",
+              ("compare {m}", "compare the stats of {m}"), asks="how do {m} compare",
+              out={"leader": lambda r, a: r.choice(a["players"]), "points_per_game": Span(12, 32, 0.1)},
+              say="{leader} leads with {points_per_game} points per game."),
             T("get_player_stats", "Get season statistics for a player.", "player season?",
               ("get the stats", "pull up the stats"), asks="what are the stats",
               out={"games": Span(5, 82), "points_per_game": Span(2, 32, 0.1)},
@@ -1161,7 +1190,7 @@ DOMAINS: dict[str, Domain] = {
             T("play_song", "Play a song.", "song artist?", ("play", "put on"),
               out={"status": "playing", "length": ("2:58", "3:12", "4:05", "5:21")},
               say='Now playing "{song}" ({length}).'),
-            T("create_playlist", "Create a new playlist.", "new_playlist public?",
+            T("create_playlist", "Create a new playlist.", "new_playlist public? songs?",
               ("create a playlist", "make a new playlist"), out={"playlist_id": lambda r, a: code("PL-", 5)(r)},
               say='Created "{new_playlist}" (id {playlist_id}).'),
             T("add_song_to_playlist", "Add a song to a playlist.", "song playlist", ("add", "save"),
@@ -1240,7 +1269,7 @@ DOMAINS: dict[str, Domain] = {
             T("apply_coupon", "Apply a coupon code to the cart.", "coupon",
               ("apply the coupon {m}", "use the promo code {m}"),
               out={"discount": Span(2, 40, 0.01)}, say="Code {coupon} saved you {discount}."),
-            T("compare_prices", "Compare prices for a product across stores.", "product",
+            T("compare_prices", "Compare prices for a product across stores.", "product stores?",
               ("compare prices for {m}", "find the best price on {m}"),
               out={"lowest_price": Span(5, 300, 0.01), "store": STORES},
               say="The best price for {product} is {lowest_price} at {store}."),
@@ -1262,7 +1291,7 @@ DOMAINS: dict[str, Domain] = {
             T("search_emails", "Search the inbox for emails from a sender.", "sender file_query? unread?",
               ("search {my} inbox for emails", "find emails"), says={"file_query": ('about "{v}"', 'mentioning "{v}"')},
               out={"count": Span(2, 25)}, say="Found {count} matching emails from {sender}."),
-            T("create_email_draft", "Create an email draft.", "email subject",
+            T("create_email_draft", "Create an email draft.", "email subject cc?",
               ("draft an email", "start an email draft"), out={"draft_id": lambda r, a: code("DR-", 4)(r)},
               say="Draft saved ({draft_id})."),
             T("set_out_of_office", "Turn on an automatic out-of-office reply.", "start_date end_date message?",
@@ -1293,7 +1322,7 @@ DOMAINS: dict[str, Domain] = {
             T("schedule_text_message", "Schedule a text message for later.", "phone message date time",
               "schedule a text to", out={"status": "scheduled"},
               say="Your text to {phone} is {status} for {date} at {time}."),
-            T("create_group_chat", "Create a group chat.", "group_name person?",
+            T("create_group_chat", "Create a group chat.", "group_name members",
               ("create a group chat", "start a group chat"), out={"chat_id": lambda r, a: code("GC-", 4)(r)},
               say='The group "{group_name}" is ready (chat ID {chat_id}).'),
             T("set_status", "Set the chat status message.", "status_text", ("set {my} status", "change {my} status"),
@@ -1381,6 +1410,9 @@ DOMAINS: dict[str, Domain] = {
             T("random_number", "Pick a random whole number in a range.", "low high",
               ("pick a random number", "generate a random number"), fixed=True,
               out={"number": lambda r, a: r.randint(a["low"], a["high"])}, say="Your random number is {number}."),
+            T("sort_numbers", "Sort numbers from smallest to largest.", "numbers", ("sort {m}", "put {m} in order"),
+              out={"smallest": lambda r, a: min(a["numbers"]), "largest": lambda r, a: max(a["numbers"])},
+              say="Sorted: they run from {smallest} to {largest}."),
             T("compute_factorial", "Compute the factorial of a number.", "factorial_n",
               ("compute the factorial", "calculate the factorial"), asks="what's the factorial",
               out={"result": lambda r, a: math.factorial(a["factorial_n"])},
@@ -1458,6 +1490,8 @@ DOMAINS: dict[str, Domain] = {
             T("share_file", "Share a file with someone by email.", "path email permission?", "share",
               says={"email": ("with {v}",)}, out={"link": lambda r, a: "https://files.example.com/s/" + _ref(r)},
               say="Shared {path} with {email}; the link is {link}."),
+            T("zip_files", "Put files into one zip archive.", "paths", ("zip {m}", "put {m} into one zip file"),
+              out={"size_mb": Span(1, 900)}, say="Zipped {paths} ({size_mb} MB)."),
             T("delete_file", "Delete a file.", "path permanent?", ("delete", "remove the file"),
               out={"status": "deleted", "freed_mb": Span(1, 500)},
               say="{path} has been deleted, freeing {freed_mb} MB."),
@@ -1601,10 +1635,10 @@ DOMAINS: dict[str, Domain] = {
               say="I found {count} recent articles about {topic}."),
             T("summarize_article", "Summarize a web article.", "url",
               ("summarize the article at", "give {me} a summary of")),
-            T("subscribe_newsletter", "Subscribe an email address to a newsletter.", "topic email frequency?",
+            T("subscribe_newsletter", "Subscribe an email address to a newsletter.", "topics email frequency?",
               ("subscribe to a newsletter", "sign up for a newsletter"), says={"email": ("with {v}", "using {v}")},
               out={"status": "subscribed", "first_issue": lambda r, a: _date(r)},
-              say="You're subscribed to news about {topic}; the first issue arrives {first_issue}."),
+              say="You're subscribed to news about {topics}; the first issue arrives {first_issue}."),
             T("save_article", "Save an article for later.", "url tag?", ("save", "bookmark"),
               out={"saved_count": Span(2, 200)}, say="Saved. You have {saved_count} saved articles."),
             T("get_trending_topics", "Get trending topics in a country.", "country",
@@ -1616,7 +1650,7 @@ DOMAINS: dict[str, Domain] = {
         ("I'm managing my social accounts.", "I want to share some news.", "I'm promoting a project.",
          "I'm growing my audience."),
         (
-            T("create_social_post", "Publish a post on a social network.", "message platform", ("post", "share"),
+            T("create_social_post", "Publish a post on a social network.", "message platform hashtags?", ("post", "share"),
               says={"message": ('"{v}"',)}, out={"post_id": lambda r, a: code("PST-", 5)(r)},
               say="Posted on {platform} (post {post_id})."),
             T("schedule_social_post", "Schedule a social media post.", "message platform date time",
@@ -1639,9 +1673,12 @@ DOMAINS: dict[str, Domain] = {
         ("I need to get organized.", "My to-do list is growing.", "I want to focus this afternoon.",
          "I have a lot on my mind."),
         (
-            T("create_note", "Create a note.", "note_title note_content? pinned?",
+            T("create_note", "Create a note.", "note_title note_content? pinned? tags?",
               ("create a note", "write a note", "jot down a note"), out={"note_id": lambda r, a: code("N-", 4)(r)},
               say='Note "{note_title}" saved as {note_id}.'),
+            T("create_checklist", "Create a checklist of tasks.", "tasks",
+              ("create a checklist with {m}", "make a checklist: {m}"),
+              out={"list_id": lambda r, a: code("CL-", 4)(r)}, say="Your checklist is saved as {list_id}."),
             T("search_notes", "Search notes for words.", "note_query", ("search {my} notes", "look through {my} notes"),
               out={"matches": Span(2, 12)}, say='{matches} notes mention "{note_query}".'),
             T("add_todo_item", "Add a task to the to-do list.", "task due_date? priority?",
@@ -1709,6 +1746,9 @@ DOMAINS: dict[str, Domain] = {
               out={"name": ("Green Thumb Nursery", "Bloom & Root", "The Potting Shed"),
                    "distance_km": Span(0.5, 15, 0.1)},
               say="{name} is {distance_km} km away."),
+            T("plan_garden_bed", "Plan a garden bed for plants grown together.", "plants city?",
+              ("plan a garden bed", "design a garden bed"), out={"width_m": Span(1, 3, 0.5)},
+              say="A bed {width_m} m wide suits {plants}."),
             T("log_harvest", "Log a harvest from the garden.", "harvest_kg plant", "log a harvest of", fixed=True,
               out={"season_total_kg": Span(1, 60, 0.5)}, say="Logged! Season total: {season_total_kg} kg."),
         ),
@@ -1730,6 +1770,9 @@ DOMAINS: dict[str, Domain] = {
             T("check_vehicle_recalls", "Check open recalls for a vehicle.", "vin",
               ("check recalls for VIN", "look up recalls on VIN"), out={"open_recalls": Span(0, 2)},
               say="Open recalls for VIN {vin}: {open_recalls}."),
+            T("compare_car_models", "Compare the running costs of car models.", "car_models",
+              ("compare {m}", "compare the running costs of {m}"),
+              out={"cheapest": lambda r, a: r.choice(a["car_models"])}, say="The {cheapest} is the cheapest to run."),
             T("estimate_car_value", "Estimate a used car's value.", "car_model car_year mileage_km?",
               ("estimate the value of a", "get a trade-in value for a"), out={"value": Span(2000, 35000, 100)},
               say="A {car_year} {car_model} is worth about {value}."),
@@ -1949,6 +1992,8 @@ def _build_tool(domain: str, spec: ToolSpec) -> Tool:
     properties = {}
     for p in params:
         prop: dict[str, Any] = {"type": p.role.type}
+        if p.role.item:
+            prop["items"] = {"type": p.role.item}
         if describe_all or "," in p.role.desc:
             prop["description"] = p.role.desc
         if p.role.enum:
@@ -2203,7 +2248,28 @@ def _join_names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _text(value: Any) -> str:
+    """A value as a request or answer writes it; a list as "a, b and c"."""
+    if isinstance(value, list):
+        words = [str(v) for v in value]
+        return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return str(value)
+
+
 def _draw(role: Role, rng: random.Random, held_out: bool) -> Any:
+    if role.type == "array":
+        values: list = []
+        for _ in range(50):
+            value = _draw_one(role, rng, held_out)
+            if value not in values:
+                values.append(value)
+            if len(values) == 3 or (len(values) == 2 and rng.random() < 0.6):
+                break
+        return values
+    return _draw_one(role, rng, held_out)
+
+
+def _draw_one(role: Role, rng: random.Random, held_out: bool) -> Any:
     pool = role.pool
     if role.type == "boolean":
         return rng.random() < 0.6
@@ -2249,7 +2315,7 @@ def _mention(p: Param, value: Any, rng: random.Random) -> Mention:
     if p.role.type == "boolean":
         return Mention(rng.choice(p.role.yes if value else p.role.no), False, False)
     template = rng.choice(p.says)
-    return Mention(template.replace("{v}", str(value)), _is_core(template), p.role.front and not _is_core(template))
+    return Mention(template.replace("{v}", _text(value)), _is_core(template), p.role.front and not _is_core(template))
 
 
 def _mentions(tool: Tool, args: dict, rng: random.Random, merged: dict | None = None) -> list[Mention]:
@@ -2383,7 +2449,7 @@ def _result(tool: Tool, args: dict, rng: random.Random) -> dict:
 
 
 def _say(tool: Tool, args: dict, result: dict) -> str:
-    return tool.spec.say.format(**args, **result)
+    return tool.spec.say.format(**{k: _text(v) if isinstance(v, list) else v for k, v in args.items()}, **result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2514,7 +2580,7 @@ def _same_tool_row(ctx: _SplitContext, plan: RowPlan) -> tuple[list[dict], list[
         tool = ctx.next_target(need_out=plan.multi_turn, allow_fixed=False)
         args = _sample_args(tool, rng, ctx.held_out)
         joint = tool.spec.joint[0] if tool.spec.joint else ()
-        varying = [p for p in tool.params if p.required and p.role.type != "boolean" and p.key not in joint
+        varying = [p for p in tool.params if p.required and p.role.type not in ("boolean", "array") and p.key not in joint
                    and len(str(args[p.key]).split()) <= 4]
         if varying:
             break
