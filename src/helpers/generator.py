@@ -2250,10 +2250,7 @@ def _join_names(names: list[str]) -> str:
 
 def _text(value: Any) -> str:
     """A value as a request or answer writes it; a list as "a, b and c"."""
-    if isinstance(value, list):
-        words = [str(v) for v in value]
-        return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-    return str(value)
+    return _join_names([str(v) for v in value]) if isinstance(value, list) else str(value)
 
 
 def _draw(role: Role, rng: random.Random, held_out: bool) -> Any:
