@@ -29,7 +29,8 @@
 #
 # 1. evaluate the base model and the fine-tuned one on the same rows, each answer labelled as
 #    `correct` or with its first error, on tools seen in training and on tools it never saw;
-# 2. read the failures: what exactly went wrong;
+# 2. read the failures: what exactly went wrong, and which of them decoding guided by the tool's
+#    schema prevents;
 # 3. turn ordinary Python functions into tools, and see the toolbox refuse hostile calls;
 # 4. run the agent loop: the model thinks and calls, real local tools run, the results go back,
 #    until it answers; and score it on a fixed set of multi-step requests;
@@ -154,6 +155,34 @@ for r in failures[:4]:
     print(f"row {r['id']}  [{r['label']}] {r['detail']}")
     print(f"  expected: {json.dumps(r['expected'], ensure_ascii=False)}")
     print(f"  got:      {r['raw'][:240]!r}\n")
+
+# %% [markdown]
+# ## Keeping calls inside the schema
+#
+# Some of those failures are calls the tool's schema already rules out: a parameter the tool does
+# not have, a word where a number goes, a key written again and again until the token limit, an
+# object closed before a required argument. **Schema-guided decoding** (`helpers.guided`) prevents
+# exactly these: between `<tool_call>` and `</tool_call>`, the model's most likely token is kept only
+# if the text can still become a call of an offered tool with arguments that fit its schema;
+# otherwise the next most likely token that can. Serving engines offer the same as "structured
+# output". It cannot pick the right tool among the offered ones, copy a value correctly, or decide
+# to make two calls or none: those stay the model's own. `guided_tokens` counts the tokens it changed.
+
+# %%
+guided = {s: evaluate_rows(tuned, tokenizer, r, guided=True, max_new_tokens=scale.max_new_tokens, batch_size=8,
+                           progress=False) for s, r in rows.items()}
+pd.DataFrame({s: {"exact match, own answers": cell(summarize(records["after"][s])["exact_match"]),
+                  "exact match, guided": cell(summarize(guided[s])["exact_match"]),
+                  "answers guidance changed": sum(r["guided_tokens"] > 0 for r in guided[s])} for s in SPLITS})
+
+# %%
+changed = [(own, g) for s in SPLITS for own, g in zip(records["after"][s], guided[s]) if g["guided_tokens"]]
+for own, g in changed[:2]:
+    print(f"row {own['id']}: guidance changed {g['guided_tokens']} token(s)")
+    print(f"  own:    {own['raw'][:240]!r} -> {own['label']}")
+    print(f"  guided: {g['raw'][:240]!r} -> {g['label']}\n")
+if not changed:
+    print("guidance changed no answer: this model writes no call the schemas forbid (or no call at all)")
 
 # %% [markdown]
 # ## Tools: plain Python functions

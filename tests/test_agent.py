@@ -5,7 +5,7 @@ from typing import Literal
 
 import pytest
 
-from helpers import formats
+from helpers import formats, tasks
 from helpers.agent import (
     MAX_ERROR_CHARS,
     MAX_RESULT_CHARS,
@@ -433,16 +433,21 @@ def test_chat_command_with_a_stand_in_model(monkeypatch, capsys, tmp_path):
         formats.format_tool_call("convert_currency", {"amount": 84.5, "from_currency": "USD", "to_currency": "EUR"}),
         "That is 77.74 EUR.",
     )
-    monkeypatch.setattr(helpers.agent, "model_generator", lambda m, t, max_new_tokens: model)
+    guides = []
+    monkeypatch.setattr(helpers.agent, "model_generator", lambda m, t, max_new_tokens, tools: guides.append(tools) or model)
     monkeypatch.setattr("sys.stdin", io.StringIO("Order A-1002 in EUR?\nquit\n"))
     assert main(["chat", "--adapter", str(tmp_path), "--max-turns", "4"]) == 0
     out = capsys.readouterr().out
     assert loaded == [(str(tmp_path), True)]
+    assert [s["name"] for s in guides[0]] == [s["name"] for s in tasks.make_toolbox().schemas]  # calls schema-guided
     assert 'call:   lookup_order({"order_id": "A-1002"})' in out
     assert 'tool:   convert_currency -> {"converted": 77.74}' in out
     assert "answer: That is 77.74 EUR." in out
     args = build_parser().parse_args(["chat"])
     assert (args.adapter, args.max_turns, args.max_new_tokens) == (None, 5, 160)
+    monkeypatch.setattr("sys.stdin", io.StringIO("quit\n"))
+    assert main(["chat", "--adapter", str(tmp_path), "--unguided"]) == 0
+    assert guides[1] is None
 
 
 def test_chat_command_refuses_a_folder_without_an_adapter(tmp_path, capsys):

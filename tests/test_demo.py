@@ -20,11 +20,18 @@ def test_demo_writes_metrics_predictions_and_an_adapter(tiny_model_dir, tmp_path
             assert saved[when][split]["n"] == 3
             records = [json.loads(line) for line in (tmp_path / f"predictions_{when}_{split}.jsonl").open()]
             assert len(records) == 3 and all({"id", "expected", "predicted", "label", "raw"} <= set(r) for r in records)
+    for split in ("test", "unseen"):
+        guided = [json.loads(line) for line in (tmp_path / f"predictions_guided_{split}.jsonl").open()]
+        assert len(guided) == 3 and all(isinstance(r["guided_tokens"], int) for r in guided)
+        assert saved["after_guided"][split]["changed_rows"] == sum(r["guided_tokens"] > 0 for r in guided)
+        unguided = {r["id"]: r for r in map(json.loads, (tmp_path / f"predictions_after_{split}.jsonl").open())}
+        # an answer guidance never changed is the model's own greedy answer
+        assert all(r["raw"] == unguided[r["id"]]["raw"] for r in guided if not r["guided_tokens"])
     assert saved["adapter_bytes"] > 0 and (tmp_path / "adapter" / "course_meta.json").is_file()
     assert set(saved["seconds"]) == {"prepare", "evaluate_before", "train", "evaluate_after", "total"}
     assert metrics["after"] == saved["after"]
     text = "\n".join(lines)
-    assert format_table(saved["before"], saved["after"]) in text and "Sample prompt" in text
+    assert format_table(saved["before"], saved["after"], saved["after_guided"]) in text and "Sample prompt" in text
 
 
 def test_demo_command_uses_the_demo_defaults(monkeypatch):

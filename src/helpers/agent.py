@@ -172,12 +172,17 @@ def format_transcript(messages: list[dict], width: int = 300) -> str:
     return "\n".join(lines)
 
 
-def model_generator(model, tokenizer, max_new_tokens: int = 160) -> Callable[[list[dict]], str]:
-    """`generate(messages) -> next assistant turn` for a loaded model (greedy, stops at end of turn)."""
+def model_generator(model, tokenizer, max_new_tokens: int = 160,
+                    tools: list[dict] | None = None) -> Callable[[list[dict]], str]:
+    """`generate(messages) -> next assistant turn` for a loaded model (greedy, stops at end of turn).
+
+    With `tools` (the toolbox's schemas), calls are schema-guided (`helpers.guided`).
+    """
     from .evaluation import generate
 
     def next_turn(messages: list[dict]) -> str:
-        return generate(model, tokenizer, [messages], max_new_tokens=max_new_tokens, batch_size=1, progress=False)[0]
+        return generate(model, tokenizer, [messages], max_new_tokens=max_new_tokens, batch_size=1, progress=False,
+                        tools=None if tools is None else [tools])[0]
 
     return next_turn
 
@@ -245,8 +250,10 @@ def run_chat_command(args, generate: Callable[[list[dict]], str] | None = None, 
             model, tokenizer = load_adapter(args.adapter, profile, merge=True)
         else:
             model, tokenizer, _ = load_base(args.model, profile, add_tokens=False)
-        generate = model_generator(model, tokenizer, max_new_tokens=args.max_new_tokens)
     toolbox = make_toolbox()
+    if generate is None:
+        guide = None if getattr(args, "unguided", False) else toolbox.schemas
+        generate = model_generator(model, tokenizer, max_new_tokens=args.max_new_tokens, tools=guide)
     interactive = hasattr(stdin, "isatty") and stdin.isatty()
     if interactive:
         print(f"tools: {', '.join(s['name'] for s in toolbox.schemas)}. One request per line; 'exit' or Ctrl-D ends.")

@@ -64,7 +64,7 @@ def _evaluate(args) -> int:
     import json
 
     from .data import load_conversations
-    from .evaluation import evaluate_rows, summarize, write_predictions
+    from .evaluation import evaluate_rows, summarize, unguided_records, write_predictions
     from .profiles import get_profile
     from .training import load_adapter, load_base
 
@@ -85,9 +85,17 @@ def _evaluate(args) -> int:
         model, tokenizer = load_adapter(args.adapter, profile, merge=True)
     else:
         model, tokenizer, _ = load_base(args.model, profile, add_tokens=False)
-    records = evaluate_rows(model, tokenizer, rows, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
+    kwargs = dict(batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
+    records = evaluate_rows(model, tokenizer, rows, guided=not args.unguided, **kwargs)
     write_predictions(records, args.output)
-    print(json.dumps(summarize(records), indent=2))
+    if args.unguided:
+        print(json.dumps(summarize(records), indent=2))
+    else:
+        changed = sum(r["guided_tokens"] > 0 for r in records)
+        own = summarize(unguided_records(model, tokenizer, rows, records, **kwargs))
+        print(json.dumps({"guided": {**summarize(records), "changed_rows": changed}, "unguided": own}, indent=2))
+        print(f"schema guidance changed {changed} of {len(records)} answers; the predictions are the guided ones "
+              f"(--unguided writes the model's own)")
     print(f"predictions: {args.output}")
     return 0
 
@@ -148,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="auto", choices=["auto", "cpu", "t4", "a100"])
     p.add_argument("--batch-size", dest="batch_size", type=int, default=16)
     p.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=192)
+    p.add_argument("--unguided", action="store_true",
+                   help="plain greedy decoding; by default tool calls are kept to the offered tools' schemas")
     p.set_defaults(run=_evaluate)
 
     p = sub.add_parser("demo", help="the main job: evaluate, fine-tune, evaluate again (CPU, offline)")
@@ -172,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-turns", dest="max_turns", type=int, default=5, help="model turns per request")
     p.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=160)
     p.add_argument("--profile", default="auto", choices=["auto", "cpu", "t4", "a100"])
+    p.add_argument("--unguided", action="store_true", help="plain greedy decoding (default: schema-guided calls)")
     p.set_defaults(run=run_chat_command)
     return parser
 

@@ -4,6 +4,8 @@ Each example gets one label: `correct`, or the first error found: `unparseable`,
 `spurious_call` (a call where no tool fits), `wrong_count`, `wrong_func_name`,
 `missing_required`, `unexpected_param`, `type_error`, `value_error`. Arguments must match
 exactly, except that an int equals the same float; parallel calls match in any order.
+Generation is greedy; `guided=True` keeps tool calls inside the offered tools' schemas
+(`helpers.guided`) and records how many tokens that changed.
 """
 
 from __future__ import annotations
@@ -112,37 +114,58 @@ def example_from_row(row: dict) -> dict:
 
 
 def generate(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int = 128,
-             batch_size: int = 8, progress: bool = True) -> list[str]:
-    """Greedy assistant turns for each conversation, stopping at end of turn (batched, left-padded)."""
+             batch_size: int = 8, progress: bool = True, tools: list[list[dict]] | None = None) -> list[str]:
+    """Greedy assistant turns for each conversation, stopping at end of turn (batched, left-padded).
+
+    With `tools` (the tools offered in each conversation) the calls are schema-guided (`helpers.guided`).
+    """
+    return generate_with_changes(model, tokenizer, conversations, max_new_tokens, batch_size, progress, tools)[0]
+
+
+def generate_with_changes(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int = 128,
+                          batch_size: int = 8, progress: bool = True, tools: list[list[dict]] | None = None):
+    """`generate`, plus per conversation how many tokens schema guidance changed (all 0 without `tools`)."""
     import torch
     from tqdm.auto import tqdm
+    from transformers import LogitsProcessorList
+
+    from .guided import GuidedCalls
 
     stop = end_of_turn_ids(tokenizer, family_of(tokenizer))
     texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False) for c in conversations]
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     outputs: list[str] = [""] * len(texts)
+    changes = [0] * len(texts)
     padding_side, tokenizer.padding_side = tokenizer.padding_side, "left"
     device = next(model.parameters()).device
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     for batch in tqdm(batches, desc="generating", disable=not progress, unit="batch"):
         enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False)
         enc = {k: v.to(device) for k, v in enc.items()}
+        guide = None if tools is None else GuidedCalls(tokenizer, [tools[i] for i in batch], enc["input_ids"].shape[1], stop)
         with torch.inference_mode():
             out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=stop,
-                                 pad_token_id=tokenizer.pad_token_id)
-        for i, ids in zip(batch, out[:, enc["input_ids"].shape[1]:].tolist()):
-            cut = next((k for k, t in enumerate(ids) if t in stop), len(ids))
+                                 pad_token_id=tokenizer.pad_token_id,
+                                 logits_processor=LogitsProcessorList([guide] if guide else []))
+        for k, (i, ids) in enumerate(zip(batch, out[:, enc["input_ids"].shape[1]:].tolist())):
+            cut = next((j for j, t in enumerate(ids) if t in stop), len(ids))
             outputs[i] = tokenizer.decode(ids[:cut], skip_special_tokens=False)
+            changes[i] = guide.changed[k] if guide else 0
     tokenizer.padding_side = padding_side
-    return outputs
+    return outputs, changes
 
 
-def evaluate_rows(model, tokenizer, rows: list[dict], **generate_kwargs) -> list[dict]:
-    """One record per row: id, expected, predicted, label, detail, raw."""
+def evaluate_rows(model, tokenizer, rows: list[dict], guided: bool = False, **generate_kwargs) -> list[dict]:
+    """One record per row: id, expected, predicted, label, detail, raw.
+
+    `guided=True` guides the calls by the row's tool schemas and adds `guided_tokens`, the number
+    of tokens guidance changed (0: the answer is the model's own greedy answer).
+    """
     examples = [example_from_row(r) for r in rows]
-    raws = generate(model, tokenizer, [e["prompt"] for e in examples], **generate_kwargs)
+    raws, changes = generate_with_changes(model, tokenizer, [e["prompt"] for e in examples],
+                                          tools=[e["tools"] for e in examples] if guided else None, **generate_kwargs)
     records = []
-    for ex, raw in zip(examples, raws):
+    for ex, raw, changed in zip(examples, raws, changes):
         label, predicted, detail = score(ex["expected"], raw, ex["tools"])
         records.append({
             "id": ex["id"],
@@ -151,7 +174,18 @@ def evaluate_rows(model, tokenizer, rows: list[dict], **generate_kwargs) -> list
             "label": label,
             "detail": detail,
             "raw": raw,
+            **({"guided_tokens": changed} if guided else {}),
         })
+    return records
+
+
+def unguided_records(model, tokenizer, rows: list[dict], guided_records: list[dict], **generate_kwargs) -> list[dict]:
+    """The records unguided decoding gives, from guided ones: only rows guidance changed are generated again."""
+    redo = [i for i, r in enumerate(guided_records) if r["guided_tokens"]]
+    fresh = evaluate_rows(model, tokenizer, [rows[i] for i in redo], **generate_kwargs) if redo else []
+    records = [{k: v for k, v in r.items() if k != "guided_tokens"} for r in guided_records]
+    for i, record in zip(redo, fresh):
+        records[i] = record
     return records
 
 
