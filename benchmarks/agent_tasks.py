@@ -4,7 +4,7 @@ Each task needs two or more dependent tool calls on the course's local tools (lo
 then convert its total, ...); a task counts as solved when the final answer states the right
 number or name and every tool it needs was called successfully (`helpers.tasks.check_task`).
 
-    .venv/bin/python benchmarks/agent_tasks.py --adapter runs/agent/adapter [--base] [--transcripts FILE]
+    .venv/bin/python benchmarks/agent_tasks.py --adapter runs/agent/adapter [--base] [--guided] [--transcripts FILE]
 
 `runs/agent/adapter` is the adapter trained on the agent's own tools (`helpers.agent_data`):
 `python -m helpers train --data src/helpers/data/agent.jsonl --max-steps 80 --max-length 1280 --batch-size 4 --out runs/agent`
@@ -12,6 +12,7 @@ number or name and every tool it needs was called successfully (`helpers.tasks.c
 Any adapter works, `make demo`'s (`runs/demo/adapter`) included.
 
 `--base` also measures the adapter's base model (without the tag tokens, as the evaluation does).
+`--guided` keeps the calls to the tools' schemas (`helpers.guided`, as `python -m helpers chat` does).
 `--transcripts FILE` writes every transcript as JSONL.
 """
 
@@ -27,12 +28,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from helpers.agent import model_generator  # noqa: E402
-from helpers.tasks import TASKS, solve_rate  # noqa: E402
+from helpers.tasks import TASKS, make_toolbox, solve_rate  # noqa: E402
 
 
 def measure(model, tokenizer, args) -> dict:
     start = time.perf_counter()
-    report = solve_rate(model_generator(model, tokenizer, max_new_tokens=args.max_new_tokens), TASKS[: args.limit],
+    tools = make_toolbox().schemas if args.guided else None
+    generate = model_generator(model, tokenizer, max_new_tokens=args.max_new_tokens, tools=tools)
+    report = solve_rate(generate, TASKS[: args.limit],
                         max_turns=args.max_turns, progress=lambda line: print(line, file=sys.stderr))
     return {
         "solve_rate": report["solve_rate"],
@@ -48,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--adapter", required=True, help="adapter directory (see `python -m helpers train`)")
     parser.add_argument("--base", action="store_true", help="also measure the untouched base model")
+    parser.add_argument("--guided", action="store_true", help="schema-guided tool calls")
     parser.add_argument("--max-turns", dest="max_turns", type=int, default=6)
     parser.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=160)
     parser.add_argument("--limit", type=int, default=None, help="the first N tasks only")
@@ -67,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     profile = get_profile(args.profile)
     base_model = json.loads(meta_path.read_text())["base_model"]
     report = {"tasks": len(TASKS[: args.limit]), "max_turns": args.max_turns, "max_new_tokens": args.max_new_tokens,
-              "adapter": str(args.adapter), "base_model": base_model}
+              "guided": args.guided, "adapter": str(args.adapter), "base_model": base_model}
 
     model, tokenizer = load_adapter(args.adapter, profile, merge=True)
     report["fine_tuned"] = measure(model, tokenizer, args)

@@ -203,13 +203,18 @@ def test_agent_tasks_benchmark_reports_solve_rates_as_json(monkeypatch, capsys, 
     monkeypatch.setattr(helpers.training, "load_base", lambda spec, profile, add_tokens: ("base", None, []))
     scripts = {t.request: reference_generate(t) for t in TASKS}
     fake = {"tuned": lambda messages: scripts[messages[1]["content"]](messages), "base": lambda messages: "No idea."}
-    monkeypatch.setattr(bench, "model_generator", lambda model, tokenizer, max_new_tokens: fake[model])
+    guides = []
+    monkeypatch.setattr(bench, "model_generator",
+                        lambda model, tokenizer, max_new_tokens, tools: guides.append(tools) or fake[model])
     transcripts = tmp_path / "t.jsonl"
     assert bench.main(["--adapter", str(tmp_path), "--base", "--limit", "4", "--transcripts", str(transcripts)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert (report["tasks"], report["base_model"]) == (4, "tiny")
+    assert (report["tasks"], report["base_model"], report["guided"]) == (4, "tiny", False) and guides == [None, None]
     assert (report["fine_tuned"]["solve_rate"], report["base"]["solve_rate"]) == (1.0, 0.0)
     assert list(report["fine_tuned"]["per_task"]) == [t.id for t in TASKS[:4]]
     lines = [json.loads(line) for line in transcripts.read_text().splitlines()]
     assert [line["model"] for line in lines] == ["fine_tuned"] * 4 + ["base"] * 4
+    assert bench.main(["--adapter", str(tmp_path), "--limit", "1", "--guided"]) == 0
+    assert json.loads(capsys.readouterr().out)["guided"] is True
+    assert [s["name"] for s in guides[-1]] == [s["name"] for s in make_toolbox().schemas]
     assert bench.main(["--adapter", str(tmp_path / "missing")]) == 2
