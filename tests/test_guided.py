@@ -164,3 +164,50 @@ def test_unguided_records_regenerate_only_the_rows_guidance_changed(monkeypatch)
     records = evaluation.unguided_records(None, None, rows, guided, max_new_tokens=5)
     assert asked == [([1], {"max_new_tokens": 5})]
     assert records == [{"id": 0, "label": "correct"}, {"id": 1, "label": "fresh"}, {"id": 2, "label": "correct"}]
+
+
+# --- inside a real `generate` loop -------------------------------------------------------------------
+
+
+class _Prefers:
+    """A stand-in for a model's preferences: +50 for the next token of `first`, +40 for that of `second`."""
+
+    def __init__(self, prompt_length: int, first: list[int], second: list[int]):
+        self.prompt_length, self.targets = prompt_length, ((first, 50.0), (second, 40.0))
+
+    def __call__(self, input_ids, scores):
+        done = input_ids[0, self.prompt_length:].tolist()
+        for target, bonus in self.targets:
+            if target[: len(done)] == done and len(done) < len(target):
+                scores[0, target[len(done)]] += bonus
+        return scores
+
+
+def test_guided_generation_writes_the_valid_call_the_model_ranks_next(tiny_model_dir):
+    import torch
+    from transformers import LogitsProcessorList
+
+    from helpers.chat import end_of_turn_ids
+    from helpers.profiles import get_profile
+    from helpers.training import load_base
+
+    model, tokenizer, _ = load_base(tiny_model_dir, get_profile("cpu"))
+    tools = [{"name": "book_table", "parameters": TOOLS["book_table"]}]
+    stop = end_of_turn_ids(tokenizer, "chatml")
+    prompt = tokenizer("<|im_start|>assistant\n", return_tensors="pt", add_special_tokens=False)["input_ids"]
+    text = lambda arguments: "<tool_call>\n" + call("book_table", arguments) + "\n</tool_call><|im_end|>"  # noqa: E731
+    invalid = text({"city": "Paris", "people": 2})  # book_table has no `city`
+    valid = text({"restaurant": "Paris", "people": 2})
+    ids = lambda s: tokenizer.encode(s, add_special_tokens=False)  # noqa: E731
+
+    def run(guided: bool):
+        guide = GuidedCalls(tokenizer, [tools], prompt.shape[1], stop)
+        processors = [_Prefers(prompt.shape[1], ids(invalid), ids(valid))] + ([guide] if guided else [])
+        with torch.inference_mode():
+            out = model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=40, do_sample=False,
+                                 eos_token_id=stop, pad_token_id=tokenizer.pad_token_id,
+                                 logits_processor=LogitsProcessorList(processors))
+        return tokenizer.decode(out[0, prompt.shape[1]:]), guide.changed[0]
+
+    assert run(guided=False) == (invalid, 0)
+    assert run(guided=True) == (valid, 1)  # one token changed, then the model's own next choice all the way
