@@ -173,7 +173,7 @@ guided = {s: evaluate_rows(tuned, tokenizer, r, guided=True, max_new_tokens=scal
                            progress=False) for s, r in rows.items()}
 pd.DataFrame({s: {"exact match, own answers": cell(summarize(records["after"][s])["exact_match"]),
                   "exact match, guided": cell(summarize(guided[s])["exact_match"]),
-                  "answers guidance changed": sum(r["guided_tokens"] > 0 for r in guided[s])} for s in SPLITS})
+                  "answers guidance changed": summarize(guided[s])["changed_rows"]} for s in SPLITS})
 
 # %%
 changed = [(own, g) for s in SPLITS for own, g in zip(records["after"][s], guided[s]) if g["guided_tokens"]]

@@ -162,6 +162,8 @@ def test_unguided_records_regenerate_only_the_rows_guidance_changed(monkeypatch)
     rows = [{"id": i} for i in range(3)]
     guided = [{"id": i, "label": "correct", "guided_tokens": n} for i, n in enumerate([0, 2, 0])]
     records = evaluation.unguided_records(None, None, rows, guided, max_new_tokens=5)
+    assert evaluation.summarize([{**r, "expected": [], "predicted": []} for r in guided])["changed_rows"] == 1
+    assert "changed_rows" not in evaluation.summarize([{**r, "expected": [], "predicted": []} for r in records])
     assert asked == [([1], {"max_new_tokens": 5})]
     assert records == [{"id": 0, "label": "correct"}, {"id": 1, "label": "fresh"}, {"id": 2, "label": "correct"}]
 

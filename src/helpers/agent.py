@@ -252,7 +252,7 @@ def run_chat_command(args, generate: Callable[[list[dict]], str] | None = None, 
             model, tokenizer, _ = load_base(args.model, profile, add_tokens=False)
     toolbox = make_toolbox()
     if generate is None:
-        guide = None if getattr(args, "unguided", False) else toolbox.schemas
+        guide = None if args.unguided else toolbox.schemas
         generate = model_generator(model, tokenizer, max_new_tokens=args.max_new_tokens, tools=guide)
     interactive = hasattr(stdin, "isatty") and stdin.isatty()
     if interactive:

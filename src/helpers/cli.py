@@ -91,11 +91,11 @@ def _evaluate(args) -> int:
     if args.unguided:
         print(json.dumps(summarize(records), indent=2))
     else:
-        changed = sum(r["guided_tokens"] > 0 for r in records)
+        guided = summarize(records)
         own = summarize(unguided_records(model, tokenizer, rows, records, **kwargs))
-        print(json.dumps({"guided": {**summarize(records), "changed_rows": changed}, "unguided": own}, indent=2))
-        print(f"schema guidance changed {changed} of {len(records)} answers; the predictions are the guided ones "
-              f"(--unguided writes the model's own)")
+        print(json.dumps({"guided": guided, "unguided": own}, indent=2))
+        print(f"schema guidance changed {guided['changed_rows']} of {len(records)} answers; "
+              "the predictions are the guided ones (--unguided writes the model's own)")
     print(f"predictions: {args.output}")
     return 0
 

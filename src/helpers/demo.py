@@ -38,8 +38,7 @@ def evaluate_splits(model, tokenizer, rows_by_split, out: Path, tag: str, max_ne
         if guided:
             guided_records = evaluate_rows(model, tokenizer, rows, guided=True, **kwargs)
             write_predictions(guided_records, out / f"predictions_guided_{split}.jsonl")
-            guided_summaries[split] = {**summarize(guided_records),
-                                       "changed_rows": sum(r["guided_tokens"] > 0 for r in guided_records)}
+            guided_summaries[split] = summarize(guided_records)
             records = unguided_records(model, tokenizer, rows, guided_records, **kwargs)
         else:
             records = evaluate_rows(model, tokenizer, rows, **kwargs)

@@ -190,7 +190,10 @@ def unguided_records(model, tokenizer, rows: list[dict], guided_records: list[di
 
 
 def summarize(records: list[dict]) -> dict:
-    """Exact match, format validity, tool-name accuracy, irrelevance accuracy and label counts."""
+    """Exact match, format validity, tool-name accuracy, irrelevance accuracy and label counts.
+
+    Guided records (with `guided_tokens`) also get `changed_rows`: the answers guidance changed.
+    """
     n = len(records)
     with_calls = [r for r in records if r["expected"]]
     without = [r for r in records if not r["expected"]]
@@ -204,6 +207,8 @@ def summarize(records: list[dict]) -> dict:
         if with_calls else None,
         "irrelevance_accuracy": sum(r["label"] == "correct" for r in without) / len(without) if without else None,
         "labels": {k: labels[k] for k in LABELS if labels[k]},
+        **({"changed_rows": sum(r["guided_tokens"] > 0 for r in records)}
+           if records and "guided_tokens" in records[0] else {}),
     }
 
 

@@ -196,7 +196,7 @@ class _Reader:
         self.word("{")
         self.ws()
         if self.peek() == "}":
-            if any(k not in seen for k in required):
+            if required:
                 raise _Invalid
             self.i += 1
             return
