@@ -32,7 +32,8 @@ PARTS = ("first_word", "think", "name", "key", "value", "syntax", "tags", "reply
 
 
 def _json_parts(body: str) -> list[str]:
-    """A part per character of a call body `{"name": N, "arguments": {...}}` (JSON, any spacing)."""
+    """A part per character of a call body `{"name": N, "arguments": {...}}` (JSON or a Python
+    literal, any spacing)."""
     out: list[str] = []
     stack: list[list[str]] = []  # per open container: [kind, what a string there is: "key" / "value"]
     top_key = None  # the last key of the outermost object: "name" or "arguments"
@@ -40,9 +41,9 @@ def _json_parts(body: str) -> list[str]:
     while i < len(body):
         c, depth = body[i], len(stack)
         inside = "value" if depth > 2 else "syntax"  # punctuation of a list or object argument is value
-        if c == '"':
+        if c in "\"'":  # JSON, or a Python literal's single-quoted string
             j = i + 1
-            while j < len(body) and body[j] != '"':
+            while j < len(body) and body[j] != c:
                 j += 2 if body[j] == "\\" else 1
             if stack and stack[-1][1] == "key":
                 part = {1: "syntax", 2: "key"}.get(depth, "value")

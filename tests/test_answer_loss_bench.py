@@ -49,6 +49,11 @@ def test_every_character_of_a_call_gets_its_part(bench):
     assert "".join(_text_of(TWO_CALLS, parts, "think")) == " requests, so I'll call book_table twice."
 
 
+def test_a_python_literal_call_gets_the_same_parts(bench):
+    answer = TWO_CALLS.replace('"', "'")
+    assert bench.char_parts(answer) == bench.char_parts(TWO_CALLS)
+
+
 def test_a_reply_without_a_call_is_reply(bench):
     answer = "<think>No offered tool fits.</think>I can't book flights, sorry."
     parts = bench.char_parts(answer)
