@@ -122,10 +122,9 @@ def answer_loss(model, tokenizer, row: dict, end_id: int) -> dict:
     import torch
 
     ex = example_from_row(row)
-    answer = next(m["content"] for m in row["messages"] if m["role"] == "assistant")
     prompt = tokenizer.apply_chat_template(ex["prompt"], add_generation_prompt=True, tokenize=True,
                                            return_dict=True)["input_ids"]
-    ids, parts = token_parts(tokenizer, answer)
+    ids, parts = token_parts(tokenizer, ex["answer"])
     ids, parts = ids + [end_id], parts + ["tags"]  # the end of turn: another call, or done
     with torch.no_grad():
         logits = model(torch.tensor([prompt + ids])).logits[0, len(prompt) - 1:-1].float()

@@ -31,10 +31,9 @@ def decision_probabilities(model, tokenizer, row: dict) -> dict:
     import torch
 
     ex = example_from_row(row)
-    answer = next(m["content"] for m in row["messages"] if m["role"] == "assistant")
     prompt = tokenizer.apply_chat_template(ex["prompt"], add_generation_prompt=True, tokenize=True,
                                            return_dict=True)["input_ids"]
-    ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
+    ids = tokenizer(ex["answer"], add_special_tokens=False)["input_ids"]
     with torch.no_grad():
         probs = torch.softmax(model(torch.tensor([prompt + ids])).logits[0].float(), -1)
     # the logits at position len(prompt) + k predict ids[k + 1]; ids[0] is <think>

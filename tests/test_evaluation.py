@@ -70,6 +70,7 @@ def test_example_and_summary():
     ex = example_from_row(row)
     assert ex["expected"] == EXPECTED and ex["prompt"][1] == {"role": "user", "content": "100 USD in EUR?"}
     assert "<tools>" in ex["prompt"][0]["content"] and "convert_currency" in ex["prompt"][0]["content"]
+    assert ex["answer"] == row["messages"][2]["content"]
     records = [
         {"expected": [vars(EXPECTED[0])], "predicted": [vars(EXPECTED[0])], "label": "correct"},
         {"expected": [vars(EXPECTED[0])], "predicted": [], "label": "no_call"},

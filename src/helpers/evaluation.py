@@ -101,7 +101,8 @@ def score(expected: list[ToolCall], raw: str, tools: list[dict]) -> tuple[str, l
 
 
 def example_from_row(row: dict) -> dict:
-    """Prompt (system with the row's tools + first user turn) and expected calls of a loaded row."""
+    """Prompt (system with the row's tools + first user turn), the reference first answer and its
+    expected calls, of a loaded row."""
     messages = row["messages"]
     query = next(m["content"] for m in messages if m["role"] == "user")
     answer = next(m["content"] for m in messages if m["role"] == "assistant")
@@ -109,6 +110,7 @@ def example_from_row(row: dict) -> dict:
         "id": row["id"],
         "tools": row["tools"],
         "prompt": [{"role": "system", "content": system_prompt(row["tools"])}, {"role": "user", "content": query}],
+        "answer": answer,
         "expected": parse_tool_calls(answer),
     }
 
