@@ -121,6 +121,11 @@ print(lesson.format_tag_table(tokenizer))
 # Gemma): dataset roles are mapped to the model's own (`human` -> `user`, `tool` -> a user turn),
 # and assistant turns are wrapped in `{% generation %}` blocks so the trainer can find them. Here a
 # fixed conversation: one call, one tool response, one answer.
+#
+# Data files offer the tools as JSON schemas; the model reads each tool as one signature line,
+# `name(param: type, optional?: type): description (param: what it is)`, with every name, type,
+# enum value and description kept (`formats.model_system_prompt`). The same tools cost about half
+# the tokens, so a training row is a third shorter and a step 1.6x faster.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -144,8 +149,8 @@ print(lesson.loss_mask_counts(tokenizer, lesson.EXAMPLE_CONVERSATION))
 lesson.loss_mask_html(tokenizer, lesson.EXAMPLE_CONVERSATION)
 
 # %% [markdown]
-# The real row from above, rewritten into the course's canonical form (our system prompt, JSON tool
-# calls) exactly as training sees it:
+# The real row from above, rewritten into the course's canonical form (our system prompt with one
+# line per tool, JSON tool calls) exactly as training sees it:
 
 # %%
 lesson.loss_mask_html(tokenizer, canonical_messages(row))

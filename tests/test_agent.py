@@ -14,6 +14,7 @@ from helpers.agent import (
     chat_loop,
     format_transcript,
     model_generator,
+    model_view,
     run_agent,
     run_chat_command,
 )
@@ -399,6 +400,29 @@ def test_model_generator_returns_the_next_turn_as_text(tiny_model_dir):
     transcript = run_agent(generate, toolbox, "hi", max_turns=1)
     assert transcript[2]["role"] == "assistant" and isinstance(transcript[2]["content"], str)
     assert len(tokenizer(transcript[2]["content"], add_special_tokens=False)["input_ids"]) <= 3
+
+
+def test_the_model_reads_a_transcript_as_training_renders_the_same_conversation(toolbox):
+    from helpers.data import canonical_messages, normalize_conversation
+
+    transcript = run_agent(Scripted(formats.format_tool_call("repeat", {"text": "a"}), "aa"), toolbox, "say aa")
+    assert transcript[0]["content"] == formats.system_prompt(toolbox.schemas)
+    seen = model_view(transcript)
+    assert seen[0] == {"role": "system", "content": formats.model_system_prompt(toolbox.schemas)}
+    assert seen[1:] == transcript[1:]
+    row, reason = normalize_conversation({"conversations": transcript})
+    assert reason is None and canonical_messages({"id": 0, **row}) == seen
+    plain = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
+    assert model_view(plain) == plain and model_view(plain[1:]) == plain[1:]
+
+
+def test_model_generator_shows_the_model_its_own_system_prompt(toolbox, monkeypatch):
+    import helpers.evaluation
+
+    shown = []
+    monkeypatch.setattr(helpers.evaluation, "generate", lambda model, tok, convs, **kw: shown.extend(convs) or ["ok"])
+    run_agent(model_generator(None, None), toolbox, "hi", max_turns=1)
+    assert shown[0][0]["content"] == formats.model_system_prompt(toolbox.schemas)
 
 
 def test_chat_loop_runs_each_line_until_exit(toolbox):

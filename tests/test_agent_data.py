@@ -6,7 +6,7 @@ import random
 import pytest
 
 from helpers import agent_data, formats, tasks
-from helpers.agent import Toolbox, calculate, run_agent
+from helpers.agent import Toolbox, calculate, model_view, run_agent
 from helpers.data import canonical_messages, load_conversations
 from helpers.toolcalls import parse_tool_calls
 
@@ -71,7 +71,10 @@ def test_episodes_load_as_valid_rows_with_every_call_checked(rows, tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     loaded, problems = load_conversations(path)
     assert problems == [] and len(loaded) == len(rows)
-    assert all(canonical_messages(r)[0]["content"] == rows[0]["conversations"][0]["content"] for r in loaded)
+    # training renders the system prompt exactly as the agent loop shows it to the model
+    shown = model_view([{"role": "system", "content": rows[0]["conversations"][0]["content"]}])[0]["content"]
+    assert shown == formats.model_system_prompt(tasks.make_toolbox().schemas)
+    assert all(canonical_messages(r)[0]["content"] == shown for r in loaded)
 
 
 def test_several_files_load_together_and_problems_name_their_file(rows, tmp_path):

@@ -6,7 +6,7 @@ import pytest
 from conftest import write_jsonl
 
 from helpers.data import canonical_messages, load_conversations
-from helpers.formats import system_prompt
+from helpers.formats import model_system_prompt
 
 PUBLIC_SYSTEM = (
     "You are a function calling AI model. You are provided with function signatures within <tools></tools> "
@@ -104,7 +104,7 @@ def test_canonical_messages_rewrite_prompt_and_calls_as_json():
     row, reason = normalize_conversation(public_row())
     assert reason is None
     messages = canonical_messages({"id": 0, **row})
-    assert messages[0]["content"] == system_prompt(row["tools"])
+    assert messages[0]["content"] == model_system_prompt(row["tools"])
     call = messages[2]["content"]
     assert call.startswith("<think>The user wants a price; I'll use get_stock_price inside <tool_call> tags.</think>")
     assert '{"name": "get_stock_price", "arguments": {"symbol": "AAPL"}}' in call

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from helpers import formats
-from helpers.toolcalls import ToolCall, ToolCallError, normalize_tool, parse_tool_calls, validate_arguments
+from helpers.toolcalls import ToolCall, ToolCallError, normalize_tool, parse_tool_calls, parse_tools, validate_arguments
 
 MAX_ERROR_CHARS = 500
 MAX_RESULT_CHARS = 4000
@@ -176,15 +176,29 @@ def model_generator(model, tokenizer, max_new_tokens: int = 160,
                     tools: list[dict] | None = None) -> Callable[[list[dict]], str]:
     """`generate(messages) -> next assistant turn` for a loaded model (greedy, stops at end of turn).
 
-    With `tools` (the toolbox's schemas), calls are schema-guided (`helpers.guided`).
+    The transcript's system prompt (JSON schemas) reaches the model as training rendered it
+    (`model_view`). With `tools` (the toolbox's schemas), calls are schema-guided (`helpers.guided`).
     """
     from .evaluation import generate
 
     def next_turn(messages: list[dict]) -> str:
-        return generate(model, tokenizer, [messages], max_new_tokens=max_new_tokens, batch_size=1, progress=False,
-                        tools=None if tools is None else [tools])[0]
+        return generate(model, tokenizer, [model_view(messages)], max_new_tokens=max_new_tokens, batch_size=1,
+                        progress=False, tools=None if tools is None else [tools])[0]
 
     return next_turn
+
+
+def model_view(messages: list[dict]) -> list[dict]:
+    """The messages as the model reads them: a system prompt offering tools becomes `model_system_prompt`,
+    as `helpers.data.canonical_messages` renders training rows."""
+    if messages and messages[0]["role"] == "system":
+        try:
+            tools = parse_tools(messages[0]["content"])
+        except ToolCallError:
+            tools = []
+        if tools:
+            return [{"role": "system", "content": formats.model_system_prompt(tools)}, *messages[1:]]
+    return list(messages)
 
 
 # --- `python -m helpers chat` ---------------------------------------------------------------------

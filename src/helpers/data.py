@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .formats import dumps, system_prompt
+from .formats import dumps, model_system_prompt
 from .toolcalls import ToolCallError, parse_tool_calls, parse_tools
 
 ROLES = {
@@ -204,14 +204,14 @@ def load_conversations(source: str | Path, split: str = "train") -> tuple[list[d
 
 
 def canonical_messages(row: dict) -> list[dict]:
-    """The row's turns in the course's own format: our system prompt, JSON tool calls.
+    """The row's turns in the course's own format: our system prompt (`model_system_prompt`), JSON calls.
 
     Public data writes a long system prompt and Python-literal calls; rendering every source the
     same way keeps training and evaluation prompts identical.
     """
     out = []
     if row["tools"]:
-        out.append({"role": "system", "content": system_prompt(row["tools"])})
+        out.append({"role": "system", "content": model_system_prompt(row["tools"])})
     for m in row["messages"]:
         if m["role"] == "system":
             if not row["tools"]:

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from .chat import end_of_turn_ids, family_of
-from .formats import system_prompt
+from .formats import model_system_prompt
 from .toolcalls import ToolCall, ToolCallError, parse_tool_calls, validate_arguments
 
 LABELS = (
@@ -109,7 +109,7 @@ def example_from_row(row: dict) -> dict:
     return {
         "id": row["id"],
         "tools": row["tools"],
-        "prompt": [{"role": "system", "content": system_prompt(row["tools"])}, {"role": "user", "content": query}],
+        "prompt": [{"role": "system", "content": model_system_prompt(row["tools"])}, {"role": "user", "content": query}],
         "answer": answer,
         "expected": parse_tool_calls(answer),
     }

@@ -1,7 +1,9 @@
 """The hermes tool-calling format: tags, the system prompt, and how calls and responses are written.
 
 One place defines how a tool list, a call and a tool response look as text, so that the data
-generator, training, evaluation and the agent loop all render them identically.
+generator, training, evaluation and the agent loop all render them identically. Files and
+transcripts offer tools as JSON schemas (`system_prompt`, the hermes layout); the model reads them as
+one signature line per tool (`model_system_prompt`), about half the tokens.
 """
 
 from __future__ import annotations
@@ -35,6 +37,62 @@ def dumps(value: Any) -> str:
 def system_prompt(tools: list[dict]) -> str:
     """The system prompt that offers `tools` (a list of JSON schemas) to the model."""
     return SYSTEM_PROMPT.format(tools=dumps(tools))
+
+
+MODEL_SYSTEM_PROMPT = "Tools you can call (or answer directly if none fits):\n<tools>\n{tools}\n</tools>"
+_SHOWN = {"type", "description", "enum", "items", "properties", "required", "default", "title", "anyOf", "oneOf"}
+
+
+def model_system_prompt(tools: list[dict]) -> str:
+    """The system prompt the model reads: a short instruction and one `tool_signature` line per tool."""
+    return MODEL_SYSTEM_PROMPT.format(tools="\n".join(tool_signature(t) for t in tools))
+
+
+def tool_signature(tool: dict) -> str:
+    """One line per tool: `name(a: type, b?: type = default): description (a: what a is; ...)`.
+
+    `?` marks an optional parameter; enums are written as `"x"|"y"`, arrays as `list[...]`, objects as
+    `{key: type}`; descriptions and constraints (`minimum 0`, ...) of every parameter, nested ones
+    with a dotted path, go in the parentheses.
+    """
+    params = tool.get("parameters") or {}
+    notes: list[str] = []
+    head = f"{tool['name']}({_fields(params, '', notes)})"
+    if tool.get("description"):
+        head += f": {tool['description']}"
+    return head + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _fields(schema: dict, path: str, notes: list[str]) -> str:
+    required = set(schema.get("required") or [])
+    parts = []
+    for key, sub in (schema.get("properties") or {}).items():
+        sub = sub if isinstance(sub, dict) else {}
+        extra = [f"{k} {dumps(v)}" for k, v in sub.items() if k not in _SHOWN]
+        note = "; ".join(filter(None, [str(sub.get("description") or ""), ", ".join(extra)]))
+        if note:
+            notes.append(f"{path}{key}: {note}")
+        part = f"{key}{'' if key in required else '?'}: {_type(sub, path + key, notes)}"
+        if "default" in sub:
+            part += f" = {dumps(sub['default'])}"
+        parts.append(part)
+    return ", ".join(parts)
+
+
+def _type(schema: dict, path: str, notes: list[str]) -> str:
+    if "enum" in schema:
+        return "|".join(dumps(v) for v in schema["enum"])
+    if "anyOf" in schema or "oneOf" in schema:
+        return "|".join(_type(s, path, notes) for s in schema.get("anyOf") or schema.get("oneOf") if isinstance(s, dict))
+    kind = schema.get("type", "any")
+    if isinstance(kind, list):
+        return "|".join(map(str, kind))
+    if kind == "array":
+        items = schema.get("items")
+        return f"list[{_type(items, path + '[]', notes) if isinstance(items, dict) else 'any'}]"
+    if kind == "object" and schema.get("properties"):
+        return "{" + _fields(schema, path + ".", notes) + "}"
+    return str(kind)
 
 
 def format_tool_call(name: str, arguments: dict) -> str:

@@ -14,7 +14,7 @@ import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .formats import format_think, format_tool_call, format_tool_response, system_prompt
+from .formats import format_think, format_tool_call, format_tool_response, model_system_prompt
 from .models import COURSE_MODEL, EMBEDDED_DEFAULT
 
 HUB_DATASET = "Jofthomas/hermes-function-calling-thinking-V1"
@@ -348,7 +348,7 @@ _WEATHER = {"name": "get_weather", "description": "Current weather for a city.",
             "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
 
 EXAMPLE_CONVERSATION = [
-    {"role": "system", "content": system_prompt([_WEATHER])},
+    {"role": "system", "content": model_system_prompt([_WEATHER])},
     {"role": "user", "content": "Is it cold in Oslo?"},
     {"role": "assistant", "content": format_think("The user wants Oslo's weather: call get_weather.")
         + format_tool_call("get_weather", {"city": "Oslo"})},
