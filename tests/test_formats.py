@@ -1,4 +1,4 @@
-"""The system prompt the model reads: one signature line per tool, nothing of the schema lost."""
+"""The system prompt the model reads: one signature line per tool, every parameter's name, type and notes kept."""
 
 import json
 from pathlib import Path
@@ -23,7 +23,7 @@ BOOKING = {
                       "required": ["city"]},
             "guests": {"type": "integer", "description": "How many people", "default": 2},
             "seating": {"type": "string", "enum": ["inside", "terrace"]},
-            "diets": {"type": "array", "items": {"type": "string", "enum": ["vegan", "halal"]}},
+            "diets": {"type": "array", "items": {"type": "string", "enum": ["vegan", "halal"], "description": "A diet"}},
             "note": {"type": ["string", "null"]},
             "when": {"anyOf": [{"type": "string"}, {"type": "number"}], "title": "When"},
         },
@@ -36,7 +36,7 @@ def test_signature_writes_types_required_enums_lists_objects_and_notes():
     assert tool_signature(BOOKING) == (
         'book_table(venue: {city: string, zip?: integer}, guests?: integer = 2, seating: "inside"|"terrace", '
         'diets?: list["vegan"|"halal"], note?: string|null, when?: string|number): Book a table at a restaurant. '
-        "(venue: Where to eat; venue.city: City name; venue.zip: minimum 0; guests: How many people)"
+        "(venue: Where to eat; venue.city: City name; venue.zip: minimum 0; guests: How many people; diets[]: A diet)"
     )
 
 

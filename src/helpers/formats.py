@@ -35,7 +35,9 @@ def dumps(value: Any) -> str:
 
 
 def system_prompt(tools: list[dict]) -> str:
-    """The system prompt that offers `tools` (a list of JSON schemas) to the model."""
+    """The hermes system prompt of data files and agent transcripts: `tools` as JSON schemas.
+
+    The model reads `model_system_prompt` instead (`canonical_messages`, `agent.model_view`)."""
     return SYSTEM_PROMPT.format(tools=dumps(tools))
 
 
@@ -68,15 +70,19 @@ def _fields(schema: dict, path: str, notes: list[str]) -> str:
     parts = []
     for key, sub in (schema.get("properties") or {}).items():
         sub = sub if isinstance(sub, dict) else {}
-        extra = [f"{k} {dumps(v)}" for k, v in sub.items() if k not in _SHOWN]
-        note = "; ".join(filter(None, [str(sub.get("description") or ""), ", ".join(extra)]))
-        if note:
-            notes.append(f"{path}{key}: {note}")
+        _note(sub, path + key, notes)
         part = f"{key}{'' if key in required else '?'}: {_type(sub, path + key, notes)}"
         if "default" in sub:
             part += f" = {dumps(sub['default'])}"
         parts.append(part)
     return ", ".join(parts)
+
+
+def _note(schema: dict, path: str, notes: list[str]) -> None:
+    extra = [f"{k} {dumps(v)}" for k, v in schema.items() if k not in _SHOWN]
+    note = "; ".join(filter(None, [str(schema.get("description") or ""), ", ".join(extra)]))
+    if note:
+        notes.append(f"{path}: {note}")
 
 
 def _type(schema: dict, path: str, notes: list[str]) -> str:
@@ -89,7 +95,10 @@ def _type(schema: dict, path: str, notes: list[str]) -> str:
         return "|".join(map(str, kind))
     if kind == "array":
         items = schema.get("items")
-        return f"list[{_type(items, path + '[]', notes) if isinstance(items, dict) else 'any'}]"
+        if not isinstance(items, dict):
+            return "list[any]"
+        _note(items, path + "[]", notes)
+        return f"list[{_type(items, path + '[]', notes)}]"
     if kind == "object" and schema.get("properties"):
         return "{" + _fields(schema, path + ".", notes) + "}"
     return str(kind)
