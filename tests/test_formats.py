@@ -45,6 +45,15 @@ def test_signature_of_a_tool_without_parameters_or_description():
     assert tool_signature({"name": "ping", "description": "Check."}) == "ping(): Check."
 
 
+def test_a_malformed_schema_still_renders():
+    odd = {"type": "object", "properties": {"a": {"type": "array", "items": "string"}, "b": "text",
+                                            "c": {"enum": "x"}, "d": {"type": "object", "properties": []}},
+           "required": "a"}
+    assert tool_signature({"name": "odd", "description": "", "parameters": odd}) == (
+        'odd(a?: list[any], b?: any, c?: any, d?: object) (c: enum "x")')
+    assert tool_signature({"name": "odd", "parameters": {"properties": ["a"]}}) == "odd()"
+
+
 def test_model_prompt_has_one_line_per_tool_between_the_tool_tags():
     other = {"name": "ping", "description": "Check.", "parameters": {}}
     text = model_system_prompt([BOOKING, other])

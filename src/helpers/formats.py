@@ -66,9 +66,11 @@ def tool_signature(tool: dict) -> str:
 
 
 def _fields(schema: dict, path: str, notes: list[str]) -> str:
-    required = set(schema.get("required") or [])
+    required = schema.get("required")
+    required = set(required) if isinstance(required, list) else set()
+    properties = schema.get("properties")
     parts = []
-    for key, sub in (schema.get("properties") or {}).items():
+    for key, sub in (properties if isinstance(properties, dict) else {}).items():
         sub = sub if isinstance(sub, dict) else {}
         _note(sub, path + key, notes)
         part = f"{key}{'' if key in required else '?'}: {_type(sub, path + key, notes)}"
@@ -79,17 +81,19 @@ def _fields(schema: dict, path: str, notes: list[str]) -> str:
 
 
 def _note(schema: dict, path: str, notes: list[str]) -> None:
-    extra = [f"{k} {dumps(v)}" for k, v in schema.items() if k not in _SHOWN]
+    shown = _SHOWN if isinstance(schema.get("enum"), list) else _SHOWN - {"enum"}
+    extra = [f"{k} {dumps(v)}" for k, v in schema.items() if k not in shown]
     note = "; ".join(filter(None, [str(schema.get("description") or ""), ", ".join(extra)]))
     if note:
         notes.append(f"{path}: {note}")
 
 
 def _type(schema: dict, path: str, notes: list[str]) -> str:
-    if "enum" in schema:
+    if isinstance(schema.get("enum"), list):
         return "|".join(dumps(v) for v in schema["enum"])
-    if "anyOf" in schema or "oneOf" in schema:
-        return "|".join(_type(s, path, notes) for s in schema.get("anyOf") or schema.get("oneOf") if isinstance(s, dict))
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if isinstance(options, list):
+        return "|".join(_type(s, path, notes) for s in options if isinstance(s, dict))
     kind = schema.get("type", "any")
     if isinstance(kind, list):
         return "|".join(map(str, kind))
@@ -99,7 +103,7 @@ def _type(schema: dict, path: str, notes: list[str]) -> str:
             return "list[any]"
         _note(items, path + "[]", notes)
         return f"list[{_type(items, path + '[]', notes)}]"
-    if kind == "object" and schema.get("properties"):
+    if kind == "object" and isinstance(schema.get("properties"), dict) and schema["properties"]:
         return "{" + _fields(schema, path + ".", notes) + "}"
     return str(kind)
 
