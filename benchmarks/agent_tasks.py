@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from helpers.agent import model_generator  # noqa: E402
+from helpers.profiles import PROFILES  # noqa: E402
 from helpers.tasks import TASKS, make_toolbox, solve_rate  # noqa: E402
 
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-turns", dest="max_turns", type=int, default=6)
     parser.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=160)
     parser.add_argument("--limit", type=int, default=None, help="the first N tasks only")
-    parser.add_argument("--profile", default="auto", choices=["auto", "cpu", "t4", "a100"])
+    parser.add_argument("--profile", default="auto", choices=["auto", *PROFILES])
     parser.add_argument("--transcripts", default=None, help="write every transcript to this JSONL file")
     args = parser.parse_args(argv)
 

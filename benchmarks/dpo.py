@@ -31,6 +31,7 @@ SPLITS = ("test", "unseen")
 
 def main(argv: list[str] | None = None) -> int:
     from helpers.alignment import AlignConfig
+    from helpers.profiles import PROFILES
 
     d = AlignConfig()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                              "the shipped splits); 0: every row")
     parser.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=96)
     parser.add_argument("--eval-batch-size", dest="eval_batch_size", type=int, default=16)
-    parser.add_argument("--profile", default="auto", choices=["auto", "cpu", "t4", "a100"])
+    parser.add_argument("--profile", default="auto", choices=["auto", *PROFILES])
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--budget-minutes", dest="budget_minutes", type=float, default=10.0,
                         help="wall-clock budget of the whole run: DPO stops early (after a whole step) when the "

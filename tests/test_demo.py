@@ -44,3 +44,27 @@ def test_demo_command_uses_the_demo_defaults(monkeypatch):
     assert "steps" not in seen and "limit" not in seen  # run_demo's own defaults apply
     main(["demo", "--steps", "5", "--limit", "7"])
     assert (seen["steps"], seen["limit"]) == (5, 7)
+
+
+def test_default_steps_fill_the_same_time_under_each_cpu_profile(monkeypatch, tmp_path):
+    import helpers.demo
+    from helpers.profiles import PROFILES
+
+    class Trained(Exception):
+        pass
+
+    def stop_at_training(cfg, log):
+        raise Trained(cfg.max_steps)
+
+    monkeypatch.setattr(helpers.demo, "resolve_model", lambda model: None)
+    monkeypatch.setattr(helpers.demo, "load_base", lambda *a, **k: (None, None, None))
+    monkeypatch.setattr(helpers.demo, "evaluate_splits", lambda *a, **k: {})
+    monkeypatch.setattr(helpers.demo, "train", stop_at_training)
+    steps = {}
+    for name in ("cpu", "cpu-bf16"):
+        monkeypatch.setattr(helpers.demo, "get_profile", lambda _, name=name: PROFILES[name])
+        try:
+            run_demo(out=str(tmp_path), log=lambda *_: None)
+        except Trained as reached:
+            steps[name] = reached.args[0]
+    assert steps == {"cpu": 96, "cpu-bf16": 112}  # a bfloat16 step is 1.3-1.6x faster

@@ -16,10 +16,26 @@ def test_profiles_encode_the_hardware_rules():
     assert (cpu.dtype, cpu.fp16, cpu.bf16, cpu.activation_checkpointing) == ("float32", False, False, False)
     assert t4.dtype == "float16" and t4.fp16 and not t4.bf16 and t4.load_in_4bit  # no bf16 anywhere on a T4
     assert a100.dtype == "bfloat16" and a100.bf16 and not a100.fp16
-    assert detect_profile().name == "cpu"  # no GPU on this machine or in CI
+    assert detect_profile().name in ("cpu", "cpu-bf16")  # no GPU on this machine or in CI
     assert get_profile("t4") is t4
     with pytest.raises(ValueError, match="unknown profile"):
         get_profile("tpu")
+
+
+def test_bf16_autocast_only_where_the_cpu_computes_bfloat16(monkeypatch):
+    import torch
+
+    cpu, cpu_bf16 = PROFILES["cpu"], PROFILES["cpu-bf16"]
+    assert cpu_bf16.dtype == "float32" and cpu_bf16.bf16 and not cpu_bf16.fp16  # weights stay float32
+    assert cpu_bf16.trainer_kwargs()["use_cpu"] and cpu_bf16.batch_size == cpu.batch_size
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for avx512_bf16, amx, expected in ((False, False, "cpu"), (True, False, "cpu-bf16"), (False, True, "cpu-bf16")):
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda v=avx512_bf16: v, raising=False)
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda v=amx: v, raising=False)
+        assert detect_profile().name == expected
+    monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported")
+    monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported")
+    assert detect_profile().name == "cpu"  # a torch without the probes: the safe choice
 
 
 @pytest.mark.parametrize("name", list(PROFILES))

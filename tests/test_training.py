@@ -184,6 +184,18 @@ def test_train_end_to_end_on_tiny_model(tiny_model_dir, tmp_path, shipped_rows):
     assert 0 < adapter_size_bytes(tmp_path / "run" / "checkpoints" / "checkpoint-2") < 2_000_000
 
 
+def test_bf16_autocast_trains_like_float32(tiny_model_dir, tmp_path, shipped_rows):
+    data = write_jsonl(tmp_path / "train.jsonl", [
+        {"id": r["id"], "conversations": r["messages"]} for r in shipped_rows["train"][:8]])
+    losses = {}
+    for profile in ("cpu", "cpu-bf16"):
+        result = train(TrainConfig(model=tiny_model_dir, data=data, out=str(tmp_path / profile), profile=profile,
+                                   max_steps=2, batch_size=4, save_steps=10), log=lambda *_: None)
+        losses[profile] = result["losses"]
+    assert losses["cpu"] != losses["cpu-bf16"]  # autocast really ran in bfloat16
+    assert losses["cpu-bf16"] == pytest.approx(losses["cpu"], rel=0.02)
+
+
 def test_resume_after_killing_a_real_run(tiny_model_dir, tmp_path, shipped_rows):
     data = write_jsonl(tmp_path / "train.jsonl", [
         {"id": r["id"], "conversations": r["messages"]} for r in shipped_rows["train"][:64]])

@@ -47,7 +47,7 @@ from pathlib import Path
 from .data import canonical_messages, load_conversations
 from .evaluation import LABELS, score
 from .formats import format_think, format_tool_call
-from .profiles import Profile, get_profile
+from .profiles import PROFILES, Profile, get_profile
 from .toolcalls import ToolCall, parse_tool_calls
 from .training import (
     SHIPPED,
@@ -660,7 +660,7 @@ def add_arguments(p) -> None:
     p.add_argument("--adapter", required=True, help="the SFT adapter directory (from `python -m helpers train`)")
     p.add_argument("--data", default=d.data, help="hermes-format JSON/JSONL file or hub dataset id for the pairs")
     p.add_argument("--out", default=d.out)
-    p.add_argument("--profile", default=d.profile, choices=["auto", "cpu", "t4", "a100"])
+    p.add_argument("--profile", default=d.profile, choices=["auto", *PROFILES])
     p.add_argument("--max-steps", dest="max_steps", type=int, default=d.max_steps)
     p.add_argument("--batch-size", dest="batch_size", type=int, default=d.batch_size)
     p.add_argument("--learning-rate", dest="learning_rate", type=float, default=d.learning_rate)

@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_generate_data)
 
     from .models import EMBEDDED_DEFAULT
+    from .profiles import PROFILES
     from .training import TrainConfig
 
     d = TrainConfig()
@@ -130,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=d.model, help="hub id, local path, or the embedded default name")
     p.add_argument("--data", default=d.data, help="hermes-format JSON/JSONL file or hub dataset id")
     p.add_argument("--out", default=d.out)
-    p.add_argument("--profile", default=d.profile, choices=["auto", "cpu", "t4", "a100"])
+    p.add_argument("--profile", default=d.profile, choices=["auto", *PROFILES])
     p.add_argument("--max-steps", dest="max_steps", type=int, default=d.max_steps)
     p.add_argument("--batch-size", dest="batch_size", type=int, default=None)
     p.add_argument("--learning-rate", dest="learning_rate", type=float, default=d.learning_rate)
@@ -153,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--output", required=True, help="predictions JSONL")
-    p.add_argument("--profile", default="auto", choices=["auto", "cpu", "t4", "a100"])
+    p.add_argument("--profile", default="auto", choices=["auto", *PROFILES])
     p.add_argument("--batch-size", dest="batch_size", type=int, default=16)
     p.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=192)
     p.add_argument("--unguided", action="store_true",
@@ -181,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=EMBEDDED_DEFAULT, help="base model to use when no --adapter is given")
     p.add_argument("--max-turns", dest="max_turns", type=int, default=5, help="model turns per request")
     p.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=160)
-    p.add_argument("--profile", default="auto", choices=["auto", "cpu", "t4", "a100"])
+    p.add_argument("--profile", default="auto", choices=["auto", *PROFILES])
     p.add_argument("--unguided", action="store_true", help="plain greedy decoding (default: schema-guided calls)")
     p.set_defaults(run=run_chat_command)
     return parser

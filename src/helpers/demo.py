@@ -20,8 +20,11 @@ SPLITS = ("test", "unseen")
 # Rows in small steps: the same 208 rows as 52 steps of 4 took less time than 26 steps of 8 (less
 # padding) and gave more exact matches, with the learning rate unchanged (README, "Measured"). Since
 # the model reads one signature line per tool (`formats.model_system_prompt`), a row is a third shorter
-# and 96 steps take about the time 52 took.
-STEPS, BATCH_SIZE = 96, 4
+# and 96 steps take about the time 52 took. Under bfloat16 autocast (`cpu-bf16`, a CPU with native
+# bfloat16) a step is 1.3-1.6x faster (benchmarks/cpu_precision.py): 128 steps took 425 s of the
+# demo's 548 s, too close to its 10 minutes on a machine whose speed drifts, so it takes 112.
+STEPS = {"cpu": 96, "cpu-bf16": 112}
+BATCH_SIZE = 4
 
 
 def evaluate_splits(model, tokenizer, rows_by_split, out: Path, tag: str, max_new_tokens: int,
@@ -78,7 +81,7 @@ def describe_sample(rows: list[dict], before: dict, after: dict) -> str:
     ])
 
 
-def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int = STEPS, batch_size: int = BATCH_SIZE,
+def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int | None = None, batch_size: int = BATCH_SIZE,
              limit: int | None = 32, max_new_tokens: int = 128, base_max_new_tokens: int = 40,
              data_dir: str | Path = SHIPPED, log=print, **train_overrides) -> dict:
     """Base eval -> LoRA SFT -> eval; writes `OUT/metrics.json` and `OUT/adapter/`.
@@ -92,6 +95,7 @@ def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int =
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     profile = get_profile("auto")
+    steps = steps or STEPS.get(profile.name, STEPS["cpu"])
 
     log("[1/4] preparing the model and data")
     resolve_model(model)

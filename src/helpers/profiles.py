@@ -1,6 +1,9 @@
 """Runtime profiles: how to load and train on this hardware, chosen automatically and printed.
 
 - `cpu`: float32 everywhere, no gradient checkpointing (memory is plentiful, time is not).
+- `cpu-bf16`: the same float32 weights, trained under bfloat16 autocast; chosen on a CPU that
+  computes bfloat16 natively (AVX512-BF16 or AMX), where a step is 1.3-1.6x faster. Elsewhere
+  autocast would emulate bfloat16, slower than float32. Generation stays float32 on both.
 - `t4`: a T4 has no bfloat16 (compute capability 7.5): 4-bit QLoRA through bitsandbytes with
   float16 compute and fp16 mixed precision; trainable weights are kept in float32.
 - `a100`: bfloat16 weights and mixed precision.
@@ -53,7 +56,7 @@ class Profile:
             "activation_checkpointing": self.activation_checkpointing,  # was gradient_checkpointing
             "per_device_train_batch_size": self.batch_size,
             "gradient_accumulation_steps": self.grad_accum,
-            "use_cpu": self.name == "cpu",
+            "use_cpu": self.name.startswith("cpu"),
         }
 
     def describe(self) -> str:
@@ -65,6 +68,9 @@ PROFILES = {
     "cpu": Profile("cpu", "float32", batch_size=4,
                    why="no GPU: float32, no activation checkpointing; batches of 4 (the same rows in smaller "
                        "steps trained faster and scored higher, README 'Small steps')"),
+    "cpu-bf16": Profile("cpu-bf16", "float32", bf16=True, batch_size=4,
+                        why="no GPU, a CPU with native bfloat16: float32 weights, bfloat16 autocast in "
+                            "training (steps 1.3-1.6x faster, the loss within 2%); batches of 4"),
     "t4": Profile(
         "t4",
         "float16",
@@ -87,12 +93,20 @@ PROFILES = {
 }
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (AVX512-BF16 or AMX tiles)."""
+    import torch
+
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # private, hence the fallback
+    return any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)
+
+
 def detect_profile() -> Profile:
-    """`a100` on a bfloat16-capable GPU, `t4` on an older GPU, else `cpu`."""
+    """`a100` on a bfloat16-capable GPU, `t4` on an older GPU, else `cpu-bf16` or `cpu`."""
     import torch
 
     if not torch.cuda.is_available():
-        return PROFILES["cpu"]
+        return PROFILES["cpu-bf16" if cpu_has_native_bf16() else "cpu"]
     major, _ = torch.cuda.get_device_capability()
     return PROFILES["a100" if major >= 8 else "t4"]
 

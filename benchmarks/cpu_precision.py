@@ -1,0 +1,67 @@
+"""Seconds per training step on a CPU: float32 (`cpu`) against bfloat16 autocast (`cpu-bf16`).
+
+The same rows and seed for both; the runs alternate (cpu, cpu-bf16, cpu-bf16, cpu, ...) so that
+this machine's drift in speed falls on both alike. Where the CPU has no native bfloat16
+(`profiles.cpu_has_native_bf16()` is False) autocast is emulated and `cpu-bf16` is slower.
+
+    .venv/bin/python benchmarks/cpu_precision.py [--steps 24] [--repeats 2] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from helpers.models import EMBEDDED_DEFAULT  # noqa: E402
+from helpers.profiles import cpu_has_native_bf16  # noqa: E402
+from helpers.training import TrainConfig, train  # noqa: E402
+
+PROFILES = ("cpu", "cpu-bf16")
+
+
+def run_order(repeats: int) -> list[str]:
+    """ABBA order: each profile runs first in half of the pairs."""
+    return [p for i in range(repeats) for p in (PROFILES if i % 2 == 0 else PROFILES[::-1])]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=EMBEDDED_DEFAULT)
+    parser.add_argument("--data", default=None, help="training file (default: the shipped train.jsonl)")
+    parser.add_argument("--steps", type=int, default=24)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--out", default=None, help="write report.json here")
+    args = parser.parse_args(argv)
+    runs = {p: [] for p in PROFILES}
+    for profile in run_order(args.repeats):
+        extra = {"data": args.data} if args.data else {}
+        with tempfile.TemporaryDirectory() as tmp:
+            r = train(TrainConfig(model=args.model, out=tmp, profile=profile, max_steps=args.steps,
+                                  batch_size=args.batch_size, save_steps=10_000, **extra), log=lambda *_: None)
+        runs[profile].append({"seconds_per_step": r["train_seconds"] / r["steps"], "losses": r["losses"]})
+        print(profile, f"{runs[profile][-1]['seconds_per_step']:.2f} s/step", flush=True)
+    report = {"native_bf16": cpu_has_native_bf16(), "steps": args.steps, "batch_size": args.batch_size}
+    for profile, rs in runs.items():
+        report[profile] = {
+            "seconds_per_step": sorted(r["seconds_per_step"] for r in rs),
+            "mean_loss": sum(sum(r["losses"]) / len(r["losses"]) for r in rs) / len(rs),
+        }
+    fp32, bf16 = (min(report[p]["seconds_per_step"]) for p in PROFILES)
+    report["speedup"] = fp32 / bf16
+    print(json.dumps(report, indent=2))
+    print(f"bfloat16 autocast: {report['speedup']:.2f}x the float32 step rate (best of {args.repeats} each); "
+          f"mean loss {report['cpu']['mean_loss']:.4f} (float32) vs {report['cpu-bf16']['mean_loss']:.4f}")
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        (Path(args.out) / "report.json").write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
