@@ -21,8 +21,8 @@ SPLITS = ("test", "unseen")
 # padding) and gave more exact matches, with the learning rate unchanged (README, "Measured"). Since
 # the model reads one signature line per tool (`formats.model_system_prompt`), a row is a third shorter
 # and 96 steps take about the time 52 took. Under bfloat16 autocast (`cpu-bf16`, a CPU with native
-# bfloat16) a step is 1.3-1.6x faster (benchmarks/cpu_precision.py): 128 steps took 425 s of the
-# demo's 548 s, too close to its 10 minutes on a machine whose speed drifts, so it takes 112.
+# bfloat16) a run of 112 steps is 1.2x faster (346 s against 418 s in float32, benchmarks/cpu_precision.py):
+# 112 steps there take the time of the 96 float32 steps.
 STEPS = {"cpu": 96, "cpu-bf16": 112}
 BATCH_SIZE = 4
 

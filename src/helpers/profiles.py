@@ -2,7 +2,7 @@
 
 - `cpu`: float32 everywhere, no gradient checkpointing (memory is plentiful, time is not).
 - `cpu-bf16`: the same float32 weights, trained under bfloat16 autocast; chosen on a CPU that
-  computes bfloat16 natively (AVX512-BF16 or AMX), where a step is 1.3-1.6x faster. Elsewhere
+  computes bfloat16 natively (AVX512-BF16 or AMX), where training is 1.2x faster (1.6x on the longest rows). Elsewhere
   autocast would emulate bfloat16, slower than float32. Generation stays float32 on both.
 - `t4`: a T4 has no bfloat16 (compute capability 7.5): 4-bit QLoRA through bitsandbytes with
   float16 compute and fp16 mixed precision; trainable weights are kept in float32.
@@ -70,7 +70,7 @@ PROFILES = {
                        "steps trained faster and scored higher, README 'Small steps')"),
     "cpu-bf16": Profile("cpu-bf16", "float32", bf16=True, batch_size=4,
                         why="no GPU, a CPU with native bfloat16: float32 weights, bfloat16 autocast in "
-                            "training (steps 1.3-1.6x faster, the loss within 2%); batches of 4"),
+                            "training (1.2x faster over a run, the loss within 1%); batches of 4"),
     "t4": Profile(
         "t4",
         "float16",
