@@ -2,8 +2,9 @@
 
 - `cpu`: float32 everywhere, no gradient checkpointing (memory is plentiful, time is not).
 - `cpu-bf16`: the same float32 weights, trained under bfloat16 autocast; chosen on a CPU that
-  computes bfloat16 natively (AVX512-BF16 or AMX), where training is 1.2x faster (1.6x on the longest rows). Elsewhere
-  autocast would emulate bfloat16, slower than float32. Generation stays float32 on both.
+  computes bfloat16 natively (AVX512-BF16 or AMX), where training is 1.2x faster (1.6x on the
+  longest rows). Elsewhere autocast would emulate bfloat16, slower than float32. Generation stays
+  float32 on both.
 - `t4`: a T4 has no bfloat16 (compute capability 7.5): 4-bit QLoRA through bitsandbytes with
   float16 compute and fp16 mixed precision; trainable weights are kept in float32.
 - `a100`: bfloat16 weights and mixed precision.
