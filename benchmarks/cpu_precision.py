@@ -21,12 +21,12 @@ from helpers.models import EMBEDDED_DEFAULT  # noqa: E402
 from helpers.profiles import cpu_has_native_bf16  # noqa: E402
 from helpers.training import TrainConfig, train  # noqa: E402
 
-PROFILES = ("cpu", "cpu-bf16")
+COMPARED = ("cpu", "cpu-bf16")  # names in helpers.profiles.PROFILES
 
 
 def run_order(repeats: int) -> list[str]:
     """ABBA order: each profile runs first in half of the pairs."""
-    return [p for i in range(repeats) for p in (PROFILES if i % 2 == 0 else PROFILES[::-1])]
+    return [p for i in range(repeats) for p in (COMPARED if i % 2 == 0 else COMPARED[::-1])]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,9 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", default=None, help="write report.json here")
     args = parser.parse_args(argv)
-    runs = {p: [] for p in PROFILES}
+    runs = {p: [] for p in COMPARED}
+    extra = {"data": args.data} if args.data else {}
     for profile in run_order(args.repeats):
-        extra = {"data": args.data} if args.data else {}
         with tempfile.TemporaryDirectory() as tmp:
             r = train(TrainConfig(model=args.model, out=tmp, profile=profile, max_steps=args.steps,
                                   batch_size=args.batch_size, save_steps=10_000, **extra), log=lambda *_: None)
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             "seconds_per_step": sorted(r["seconds_per_step"] for r in rs),
             "mean_loss": sum(sum(r["losses"]) / len(r["losses"]) for r in rs) / len(rs),
         }
-    fp32, bf16 = (min(report[p]["seconds_per_step"]) for p in PROFILES)
+    fp32, bf16 = (min(report[p]["seconds_per_step"]) for p in COMPARED)
     report["speedup"] = fp32 / bf16
     print(json.dumps(report, indent=2))
     print(f"bfloat16 autocast: {report['speedup']:.2f}x the float32 step rate (best of {args.repeats} each); "
