@@ -1,12 +1,13 @@
 """How much probability a model gives the tokens where it decides how many calls to make.
 
-Two decisions are taken at single tokens: the first word of the think (a call, two calls, or no
-call: "Two requests...", "No offered tool...") and the token right after the first `</tool_call>`
-(a newline for another call, or the end of the turn). For every row of `--dataset` (the first
-`--rows`), the reference answer is fed to the model and two probabilities are read: the reference
-first word of the think, and a newline after the first call (right for two calls, wrong for one:
-if the two ranges overlap, no threshold tells them apart). Prints one JSON line per row and the
-ranges per kind of row.
+Two decisions are taken at single tokens: the think's decision word (a call, two calls, or no call)
+and the token right after the first `</tool_call>` (a newline for another call, or the end of the
+turn). The decision word is the first word of "One call: ..." / "Two calls: ..." / "No offered
+tool ..." after the restated request in the shipped thinks, and the think's first word in any other
+think. For every row of `--dataset` (the first `--rows`), the reference answer is fed to the model
+and two probabilities are read: the reference decision word, and a newline after the first call
+(right for two calls, wrong for one: if the two ranges overlap, no threshold tells them apart).
+Prints one JSON line per row and the ranges per kind of row.
 
     .venv/bin/python benchmarks/decision_tokens.py --adapter runs/demo/adapter [--dataset FILE] [--rows 48]
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -24,9 +26,21 @@ from helpers.data import load_conversations  # noqa: E402
 from helpers.evaluation import example_from_row  # noqa: E402
 from helpers.training import SHIPPED  # noqa: E402
 
+DECISION = re.compile(r"(?<=\. )(?=One call|Two calls|No offered tool)")
+
+
+def decision_word_index(tokenizer, answer: str) -> int:
+    """Index, in the answer's tokens, of the think's decision word (see the module docstring)."""
+    think = answer[: answer.find("</think>")]
+    stated = DECISION.search(think)
+    if stated is None:
+        return 1  # ids[0] is <think>
+    offsets = tokenizer(answer, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    return next(k for k, (_, end) in enumerate(offsets) if end > stated.start())
+
 
 def decision_probabilities(model, tokenizer, row: dict) -> dict:
-    """`p_first_word`: the probability of the think's reference first word; for a row with calls,
+    """`p_decision`: the probability of the think's reference decision word; for a row with calls,
     `p_another_call`: the probability of a newline right after the first `</tool_call>`."""
     import torch
 
@@ -36,10 +50,10 @@ def decision_probabilities(model, tokenizer, row: dict) -> dict:
     ids = tokenizer(ex["answer"], add_special_tokens=False)["input_ids"]
     with torch.no_grad():
         probs = torch.softmax(model(torch.tensor([prompt + ids])).logits[0].float(), -1)
-    # the logits at position len(prompt) + k predict ids[k + 1]; ids[0] is <think>
-    at = lambda k: float(probs[len(prompt) + k, ids[k + 1]])  # noqa: E731
-    out = {"id": row["id"], "calls": len(ex["expected"]), "first_word": tokenizer.decode([ids[1]]).strip(),
-           "p_first_word": at(0)}
+    # the logits at position len(prompt) + k - 1 predict ids[k]
+    k = decision_word_index(tokenizer, ex["answer"])
+    out = {"id": row["id"], "calls": len(ex["expected"]), "decision_word": tokenizer.decode([ids[k]]).strip(),
+           "p_decision": float(probs[len(prompt) + k - 1, ids[k]])}
     if ex["expected"]:
         # the newline that starts another call: the reference token after two calls' first one,
         # the wrong one after a single call
@@ -68,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         kind = [r for r in lines if min(r["calls"], 2) == calls]
         if not kind:
             continue
-        words = {w: [r["p_first_word"] for r in kind if r["first_word"] == w] for w in {r["first_word"] for r in kind}}
-        text = f"{what} ({len(kind)} rows): first word of the think " + ", ".join(
+        words = {w: [r["p_decision"] for r in kind if r["decision_word"] == w] for w in {r["decision_word"] for r in kind}}
+        text = f"{what} ({len(kind)} rows): decision word of the think " + ", ".join(
             f"{w!r} {span(ps)} ({len(ps)})" for w, ps in sorted(words.items()))
         if calls:
             text += f"; another call after the first {span([r['p_another_call'] for r in kind])}"

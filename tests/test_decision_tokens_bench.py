@@ -40,10 +40,11 @@ def test_probabilities_are_those_of_the_reference_tokens(bench, tiny_model_dir, 
 
     prompt, ids = _prompt_and_answer(tokenizer, row)
     after_call = ids.index(tokenizer.convert_tokens_to_ids("</tool_call>")) + 1
-    neighbours = {_next_token_probability(model, tokenizer, prompt, ids, k) for k in (2, after_call + 1)}
-    assert got["p_first_word"] not in neighbours and got["p_another_call"] not in neighbours
-    assert got["calls"] == 2 and got["first_word"] == tokenizer.decode([ids[1]]).strip()
-    assert got["p_first_word"] == pytest.approx(_next_token_probability(model, tokenizer, prompt, ids, 1), rel=1e-3)
+    word = next(k for k in range(2, after_call) if tokenizer.decode(ids[:k + 1]).endswith(". Two"))
+    neighbours = {_next_token_probability(model, tokenizer, prompt, ids, k) for k in (word + 1, after_call + 1)}
+    assert got["p_decision"] not in neighbours and got["p_another_call"] not in neighbours
+    assert got["calls"] == 2 and got["decision_word"] == "Two"
+    assert got["p_decision"] == pytest.approx(_next_token_probability(model, tokenizer, prompt, ids, word), rel=1e-3)
     assert got["p_another_call"] == pytest.approx(
         _next_token_probability(model, tokenizer, prompt, ids, after_call), rel=1e-3)
 
@@ -65,3 +66,16 @@ def test_one_call_rows_get_the_probability_of_a_wrong_second_call(bench, tiny_mo
     assert got["p_another_call"] == pytest.approx(
         _next_token_probability(model, tokenizer, prompt, ids, after_call, token=newline), rel=1e-3)
     assert "p_another_call" not in bench.decision_probabilities(model, tokenizer, none)
+    assert got["decision_word"] == "One" and bench.decision_probabilities(model, tokenizer, none)["decision_word"] == "No"
+
+
+def test_a_think_without_a_stated_decision_is_read_at_its_first_word(bench):
+    from transformers import AutoTokenizer
+
+    from helpers.models import EMBEDDED_DEFAULT, resolve_model
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model(EMBEDDED_DEFAULT))
+    assert bench.decision_word_index(tokenizer, "<think>I'll call f. Then g.</think><tool_call>") == 1
+    answer = "<think>The user wants to go. Two calls: f and g.</think>"
+    ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
+    assert tokenizer.decode([ids[bench.decision_word_index(tokenizer, answer)]]).strip() == "Two"

@@ -2092,29 +2092,11 @@ CHAIN_FRAMES = (  # one request whose second step needs the first step's result
     "I'd like you to {a1} and then {a2}.", "Step by step: {a1}, then {a2}.",
 )
 
-SINGLE_THINKS = (
-    "The user wants to {a}, so I'll call {name}.",
-    "To {a}, I'll use {name}.",
-    "This is a request to {a}; {name} fits.",
-    "I'll call {name} with {params}.",
-    "{name} fits, filling in {params}.",
-    "{name} matches: the user wants to {a}.",
-    "I should call {name} to {a}.",
-    "{name} can {a}, so I'll call it.",
-    "The right tool here is {name}.",
-)
-SAME_TOOL_THINKS = (
-    "Two requests, so I'll call {name} twice: once for {v1} and once for {v2}.",
-    "I'll call {name} for {v1} and again for {v2}.",
-    "This needs {name} twice, with {param} set to {v1} and then {v2}.",
-    "Both {v1} and {v2} need {name}, so I'll make two calls.",
-)
-TWO_TOOL_THINKS = (
-    "The user wants two things, so I'll call {n1} and {n2}.",
-    "This needs two calls: {n1} and {n2}.",
-    "I'll call {n1} for the first part and {n2} for the second.",
-    "Two separate requests here: {n1}, then {n2}.",
-)
+# The first think restates the request, then states the decision in the same words every time:
+# "One call: X.", "Two calls: X and Y." (or "X twice."), "No offered tool can do that." How many
+# calls to make is then decided right after the request has been restated (README, "The data").
+ONE_CALL, TWO_CALLS, NO_TOOL = "One call: {n1}.", "Two calls: {n1} and {n2}.", "No offered tool can do that."
+CHAT_THINK = "The user is chatting, not asking for a tool. No offered tool is needed."
 CHAIN_THINKS = (  # before the first call of a chained row
     "First I need {what} from {n1}, then I can call {n2}.",
     "{n2} needs {what}, so I'll call {n1} first.",
@@ -2129,12 +2111,6 @@ CHAIN_EXPR_THINKS = (  # the second tool takes an expression built from the valu
     "{What} is {v}, so {n2} computes {arg}.",
     "Got {what}: {v}; next is {n2} with {arg}.",
 )
-GAP_THINKS = (
-    "None of the offered tools can {a}, so I'll answer without a call.",
-    "No offered tool fits: nothing here can {a}.",
-    "The offered tools don't cover this request, so I'll reply directly.",
-    "No tool here can {a}; I'll say so instead of calling one.",
-)
 GAP_REPLIES = (
     "Sorry, I can't {a} with the tools I have here.",
     "I don't have a tool that can {a}, so I can't help with that right now.",
@@ -2142,12 +2118,6 @@ GAP_REPLIES = (
     "Unfortunately, I can't {a}: no available function supports it.",
     "That's outside what my current tools can do, so I can't {a}.",
     "Sorry, none of the tools I have can handle that request.",
-)
-CHAT_THINKS = (
-    "No offered tool fits this, so I'll answer directly.",
-    "This doesn't need any of the offered tools; I'll just reply.",
-    "None of the offered tools applies here, so I'll answer myself.",
-    "No offered tool is relevant; a direct answer works.",
 )
 FINAL_FRAMES = ("{s}", "Here you go: {s}", "{s} Anything else?", "{s} Let me know if you need anything else.",
                 "Okay! {s}", "Got it. {s}", "Sure thing. {s}")
@@ -2425,10 +2395,13 @@ def _pick(templates: tuple[str, ...], rng: random.Random, a: str | None) -> str:
     return rng.choice([t for t in templates if a is not None or "{a}" not in t])
 
 
-def _think_single(tool: Tool, args: dict, mentions: list[Mention], rng: random.Random) -> str:
-    a = _summary(tool, mentions, rng, max_words=9)
-    names = _join_names([p.name for p in tool.params if p.key in args])
-    return _render(_pick(SINGLE_THINKS, rng, a), a=_voice(a or "", "think"), name=tool.name, params=names)
+def _decided(clause: str | None, decision: str) -> str:
+    """A first think: the request restated (when there is a clause for it), then the decision."""
+    return (f"The user wants to {_voice(clause, 'think')}. " if clause else "") + decision
+
+
+def _think_single(tool: Tool, mentions: list[Mention], rng: random.Random) -> str:
+    return _decided(_summary(tool, mentions, rng, max_words=14, whole=True), _render(ONE_CALL, n1=tool.name))
 
 
 def _result(tool: Tool, args: dict, rng: random.Random) -> dict:
@@ -2481,14 +2454,18 @@ class _SplitContext:
         self._chain_queue: list[Chain] = []
 
     def next_target(self, need_out: bool = False, allow_fixed: bool = True) -> Tool:
-        """Cycle through the split's tools in shuffled rounds so every tool gets used evenly."""
+        """Cycle through the split's tools in shuffled rounds so every tool gets used evenly; a tool
+        that does not suit this row stays first in line for the next one."""
+        skipped = []
         for _ in range(len(self.targets) * 3):
             if not self._queue:
                 self._queue = list(self.targets)
                 self.rng.shuffle(self._queue)
             tool = self._queue.pop()
             if (tool.spec.out or not need_out) and (allow_fixed or not tool.spec.fixed):
+                self._queue.extend(reversed(skipped))
                 return tool
+            skipped.append(tool)
         raise RuntimeError("no suitable tool")
 
     def next_chain(self) -> Chain:
@@ -2567,7 +2544,7 @@ def _single_row(ctx: _SplitContext, plan: RowPlan) -> tuple[list[dict], list[Cal
     human = _request(tool, mentions, rng, ctx.frames)
     call = Call(tool, args)
     offered = ctx.offer([tool], plan.offered)
-    return _conversation(offered, human, _calls_turn(_think_single(tool, args, mentions, rng), [call])), [call]
+    return _conversation(offered, human, _calls_turn(_think_single(tool, mentions, rng), [call])), [call]
 
 
 def _same_tool_row(ctx: _SplitContext, plan: RowPlan) -> tuple[list[dict], list[Call]]:
@@ -2592,8 +2569,7 @@ def _same_tool_row(ctx: _SplitContext, plan: RowPlan) -> tuple[list[dict], list[
     mentions = _mentions(tool, args, rng, merged={p.key: (args[p.key], second[p.key])})
     human = _request(tool, mentions, rng, ctx.frames)
     calls = [Call(tool, args), Call(tool, second)]
-    think = _render(rng.choice(SAME_TOOL_THINKS), name=tool.name, v1=str(args[p.key]), v2=str(second[p.key]),
-                    param=p.name)
+    think = _decided(_summary(tool, mentions, rng, max_words=16, whole=True), f"Two calls: {tool.name} twice.")
     offered = ctx.offer([tool], plan.offered)
     return _conversation(offered, human, _calls_turn(think, calls)), calls
 
@@ -2609,7 +2585,7 @@ def _pair_row(ctx: _SplitContext, plan: RowPlan) -> tuple[list[dict], list[Call]
     calls = [Call(t, _sample_args(t, rng, ctx.held_out)) for t in (first, second)]
     clauses = [_clause(c.tool, _mentions(c.tool, c.args, rng), rng) for c in calls]
     human = _voice(_render(rng.choice(ctx.frames.pair), a1=clauses[0], A1=_cap(clauses[0]), a2=clauses[1]), "user")
-    think = _render(rng.choice(TWO_TOOL_THINKS), n1=first.name, n2=second.name)
+    think = _decided(f"{clauses[0]}, and to {clauses[1]}", _render(TWO_CALLS, n1=first.name, n2=second.name))
     offered = ctx.offer([first, second], plan.offered)
     return _conversation(offered, human, _calls_turn(think, calls)), calls
 
@@ -2623,13 +2599,13 @@ def _irrelevant_row(ctx: _SplitContext, plan: RowPlan) -> list[dict]:
         prefix = rng.choice(CHAT_PREFIXES) if question.endswith("?") and not greeting else ""
         keep_case = not prefix.endswith((", ", ": ")) or re.match(r"I\b", question)
         human = prefix + (question if keep_case else question[0].lower() + question[1:])
-        return _conversation(ctx.offer([], plan.offered), human, format_think(rng.choice(CHAT_THINKS)) + answer)
+        return _conversation(ctx.offer([], plan.offered), human, format_think(CHAT_THINK) + answer)
     tool = ctx.next_target()
     args = _sample_args(tool, rng, ctx.held_out)
     mentions = _mentions(tool, args, rng)
     human = _request(tool, mentions, rng, ctx.frames)
     gap = _summary(tool, mentions, rng, max_words=12, whole=True)
-    think = _render(_pick(GAP_THINKS, rng, gap), a=_voice(gap or "", "think"))
+    think = _decided(gap, NO_TOOL)
     reply = _render(_pick(GAP_REPLIES, rng, gap), a=_voice(gap or "", "reply"))
     offered = ctx.offer([], plan.offered, avoid_domains={tool.domain}, avoid={tool.name} | _substitutes(tool.name))
     return _conversation(offered, human, format_think(think) + reply)

@@ -82,7 +82,7 @@ SCALES = {
     ),
     "cpu": Scale(
         "cpu", EMBEDDED_DEFAULT, "train.jsonl", "unseen.jsonl", (EMBEDDED_DEFAULT,),
-        max_steps=30, batch_size=4, limit=120, max_length=512, eval_rows=8, max_new_tokens=96, online=False,
+        max_steps=30, batch_size=4, limit=120, max_length=512, eval_rows=8, max_new_tokens=160, online=False,
         why="no GPU, more patience: the same model and data, enough steps to see the loss fall (minutes)",
         agent_steps=80,
     ),
