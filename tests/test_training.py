@@ -223,7 +223,8 @@ def test_resume_after_killing_a_real_run(tiny_model_dir, tmp_path, shipped_rows)
 
 
 def test_rows_reached_keep_the_mix_that_length_grouping_alone_loses():
-    """Over all rows, the first 26 batches of 4 are the longest of a random 200; drawn rows are not."""
+    """Over all rows, the first 26 batches of 4 are the longest of a random 200 (long rows: the ones
+    with tool results, over-represented); drawn rows are not."""
     from datasets import Dataset
     from transformers.trainer_pt_utils import get_length_grouped_indices
 
@@ -232,11 +233,14 @@ def test_rows_reached_keep_the_mix_that_length_grouping_alone_loses():
     rows = [json.loads(line) for line in (SHIPPED / "train.jsonl").read_text().splitlines()]
     lengths = [len(json.dumps(r)) for r in rows]
     no_call = [all("<tool_call>" not in m["content"] for m in r["conversations"] if m["role"] == "model") for r in rows]
+    results = [any(m["role"] == "tool" for m in r["conversations"]) for r in rows]
     mean, share = sum(lengths) / len(rows), sum(no_call) / len(rows)
+    results_share = sum(results) / len(rows)
     first = get_length_grouped_indices(lengths, 4, generator=torch.Generator().manual_seed(0))[:104]
     assert sum(lengths[i] for i in first) / 104 > 1.15 * mean
-    assert sum(no_call[i] for i in first) / 104 < 0.75 * share
-    drawn = rows_reached(Dataset.from_dict({"n": lengths, "no_call": no_call}), 104, seed=0)
+    assert sum(results[i] for i in first) / 104 > 1.4 * results_share
+    drawn = rows_reached(Dataset.from_dict({"n": lengths, "no_call": no_call, "results": results}), 104, seed=0)
     assert abs(sum(drawn["n"]) / 104 - mean) < 0.1 * mean
     assert abs(sum(drawn["no_call"]) / 104 - share) < 0.05
+    assert abs(sum(drawn["results"]) / 104 - results_share) < 0.08
     assert len(set(zip(drawn["n"], drawn["no_call"]))) > 90
