@@ -3,8 +3,9 @@
 Exact match on 60 rows moves by about 8 points with the seed alone, so it cannot rank two recipes
 that differ by less. This reads something steadier from the same rows: each reference first answer
 is fed to the model (teacher forcing), and the loss of every answer token is added to its part:
-`first_word` (of the think: where most answers first show whether they call one tool, two or
-none, though the data words that choice several ways), `think` (the rest of it), `name`, `key`,
+`decision_word` (the think's word that states whether to call one tool, two or none: "One",
+"Two" or "No" after the restated request in the shipped thinks, the think's first word in any
+other think), `think` (the rest of it), `name`, `key`,
 `value`, `syntax` (JSON punctuation), `tags` (the tag tokens, newlines and the end of turn: after
 a call, another call or the end) and `reply` (text outside any call: the answer where no tool
 fits). It also counts the rows whose whole answer after the think is
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -28,7 +30,9 @@ from helpers.evaluation import example_from_row  # noqa: E402
 from helpers.formats import TOOL_TAGS  # noqa: E402
 from helpers.training import SHIPPED  # noqa: E402
 
-PARTS = ("first_word", "think", "name", "key", "value", "syntax", "tags", "reply")
+STATED_DECISION = re.compile(r"(?<=\. )(One|Two|No)(?= calls?:| offered tool)")
+
+PARTS = ("decision_word", "think", "name", "key", "value", "syntax", "tags", "reply")
 
 
 def _json_parts(body: str) -> list[str]:
@@ -78,6 +82,8 @@ def _json_parts(body: str) -> list[str]:
 def char_parts(answer: str) -> list[str]:
     """The part (one of `PARTS`) of every character of an assistant answer."""
     parts: list[str] = []
+    think_end = answer.find("</think>")
+    stated = STATED_DECISION.search(answer, 0, max(think_end, 0))
     i, in_think, word = 0, False, "before"  # word: the think's first word, before / in / after it
     while i < len(answer):
         tag = next((t for t in TOOL_TAGS if answer.startswith(t, i)), None)
@@ -92,12 +98,14 @@ def char_parts(answer: str) -> list[str]:
                 i = end
             continue
         c = answer[i]
-        if in_think:
+        if in_think and stated:
+            parts.append("decision_word" if stated.start() <= i < stated.end() else "think")
+        elif in_think:
             if word == "before" and not c.isspace():
                 word = "in"
             elif word == "in" and c.isspace():
                 word = "after"
-            parts.append("first_word" if word == "in" else "think")
+            parts.append("decision_word" if word == "in" else "think")
         else:
             parts.append("tags" if c.isspace() else "reply")
         i += 1
@@ -135,7 +143,7 @@ def answer_loss(model, tokenizer, row: dict, end_id: int) -> dict:
         loss[part] += value
     after_think = ids.index(tokenizer.convert_tokens_to_ids("</think>")) + 1
     return {"id": row["id"], "calls": len(ex["expected"]), "loss": {p: round(loss[p], 4) for p in PARTS},
-            "calls_top1": all(top1[after_think:]), "first_word_top1": bool(top1[1])}
+            "calls_top1": all(top1[after_think:]), "decision_top1": bool(top1[parts.index("decision_word")])}
 
 
 def summary(lines: list[dict]) -> dict:
@@ -146,7 +154,7 @@ def summary(lines: list[dict]) -> dict:
             "nats_per_row": {p: round(total[p] / len(lines), 3) for p in PARTS},
             "share": {p: round(total[p] / whole, 3) for p in PARTS},
             "calls_top1": sum(r["calls_top1"] for r in lines),
-            "first_word_top1": sum(r["first_word_top1"] for r in lines)}
+            "decision_top1": sum(r["decision_top1"] for r in lines)}
 
 
 def main(argv: list[str] | None = None) -> int:
