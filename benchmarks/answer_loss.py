@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -28,9 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from helpers.data import load_conversations  # noqa: E402
 from helpers.evaluation import example_from_row  # noqa: E402
 from helpers.formats import TOOL_TAGS  # noqa: E402
+from helpers.generator import STATED_DECISION  # noqa: E402
 from helpers.training import SHIPPED  # noqa: E402
-
-STATED_DECISION = re.compile(r"(?<=\. )(One|Two|No)(?= calls?:| offered tool)")
 
 PARTS = ("decision_word", "think", "name", "key", "value", "syntax", "tags", "reply")
 

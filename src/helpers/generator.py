@@ -2095,7 +2095,10 @@ CHAIN_FRAMES = (  # one request whose second step needs the first step's result
 # The first think restates the request, then states the decision in the same words every time:
 # "One call: X.", "Two calls: X and Y." (or "X twice."), "No offered tool can do that." How many
 # calls to make is then decided right after the request has been restated (README, "The data").
-ONE_CALL, TWO_CALLS, NO_TOOL = "One call: {n1}.", "Two calls: {n1} and {n2}.", "No offered tool can do that."
+ONE_CALL, TWO_CALLS, TWICE = "One call: {n1}.", "Two calls: {n1} and {n2}.", "Two calls: {n1} twice."
+NO_TOOL = "No offered tool can do that."
+# Where a think states that decision: its first word ("One", "Two", "No"), after the restated request.
+STATED_DECISION = re.compile(r"(?<=\. )(One|Two|No)(?= calls?:| offered tool)")
 CHAT_THINK = "The user is chatting, not asking for a tool. No offered tool is needed."
 CHAIN_THINKS = (  # before the first call of a chained row
     "First I need {what} from {n1}, then I can call {n2}.",
@@ -2569,7 +2572,7 @@ def _same_tool_row(ctx: _SplitContext, plan: RowPlan) -> tuple[list[dict], list[
     mentions = _mentions(tool, args, rng, merged={p.key: (args[p.key], second[p.key])})
     human = _request(tool, mentions, rng, ctx.frames)
     calls = [Call(tool, args), Call(tool, second)]
-    think = _decided(_summary(tool, mentions, rng, max_words=16, whole=True), f"Two calls: {tool.name} twice.")
+    think = _decided(_summary(tool, mentions, rng, max_words=16, whole=True), _render(TWICE, n1=tool.name))
     offered = ctx.offer([tool], plan.offered)
     return _conversation(offered, human, _calls_turn(think, calls)), calls
 
