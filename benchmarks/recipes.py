@@ -12,7 +12,7 @@ which is a bug, not a recipe). Each recipe trains in its own process (so peak RS
 `--eval-rows` rows of `test`; at the end `test` and `unseen` are scored and the adapter is saved
 the way the recipe saves it. Prints one JSON line per recipe and a Markdown table.
 
-    .venv/bin/python benchmarks/recipes.py [--steps-public 6] [--steps-course 40] [--evals 4]
+    .venv/bin/python benchmarks/recipes.py [--steps-public 8] [--steps-course 140] [--evals 4]
                                            [--eval-rows 16] [--target 0.25] [--out runs/recipes]
 """
 
@@ -176,12 +176,12 @@ def table(results: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    # about 460 s of training each on a 2-core CPU: 77 s and 11.5 s per step
-    parser.add_argument("--steps-public", dest="steps_public", type=int, default=6)
-    parser.add_argument("--steps-course", dest="steps_course", type=int, default=40)
+    # about 390-430 s of training each on a 2-core CPU under cpu-bf16: 48 s and 3.1 s per step
+    parser.add_argument("--steps-public", dest="steps_public", type=int, default=8)
+    parser.add_argument("--steps-course", dest="steps_course", type=int, default=140)
     parser.add_argument("--evals", type=int, default=4, help="times to score test during training")
     parser.add_argument("--eval-rows", dest="eval_rows", type=int, default=16)
-    parser.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=128)
+    parser.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=192)
     parser.add_argument("--target", type=float, default=0.25, help="exact match on test to time")
     parser.add_argument("--data-dir", dest="data_dir", default=str(SHIPPED))
     parser.add_argument("--model", default="smollm2-135m-instruct", help="model spec (hub id, path, embedded name)")
