@@ -139,9 +139,11 @@ def answer_loss(model, tokenizer, row: dict, end_id: int) -> dict:
     loss = Counter()
     for part, value in zip(parts, nll.tolist()):
         loss[part] += value
-    after_think = ids.index(tokenizer.convert_tokens_to_ids("</think>")) + 1
+    end_think = tokenizer.convert_tokens_to_ids("</think>")
+    after_think = ids.index(end_think) + 1 if end_think in ids else 0
+    decision = parts.index("decision_word") if "decision_word" in parts else None  # none in an empty think
     return {"id": row["id"], "calls": len(ex["expected"]), "loss": {p: round(loss[p], 4) for p in PARTS},
-            "calls_top1": all(top1[after_think:]), "decision_top1": bool(top1[parts.index("decision_word")])}
+            "calls_top1": all(top1[after_think:]), "decision_top1": decision is not None and bool(top1[decision])}
 
 
 def summary(lines: list[dict]) -> dict:

@@ -115,3 +115,25 @@ def test_losses_are_those_of_the_reference_tokens(bench, tiny_model_dir, shipped
     s = bench.summary([got, got])
     assert s["rows"] == 2 and s["nats_per_row"]["value"] == pytest.approx(got["loss"]["value"], abs=1e-3)
     assert math.isclose(sum(s["share"].values()), 1.0, abs_tol=0.01)
+
+
+def test_an_answer_without_a_decision_word_is_scored_too(bench, tiny_model_dir, shipped_rows):
+    """An empty think or none at all (other data) has no decision word: decision_top1 is False."""
+    import copy
+    import re
+
+    from helpers.chat import END_OF_TURN
+    from helpers.evaluation import example_from_row
+    from helpers.profiles import get_profile
+    from helpers.training import load_base
+
+    model, tokenizer, _ = load_base(tiny_model_dir, get_profile("cpu"))
+    end_id = tokenizer.convert_tokens_to_ids(END_OF_TURN["chatml"])
+    row = next(r for r in shipped_rows["test"] if len(example_from_row(r)["expected"]) == 1)
+    for think in ("<think></think>", ""):
+        bare = copy.deepcopy(row)
+        turn = next(m for m in bare["messages"] if m["role"] == "assistant")
+        turn["content"] = re.sub(r"<think>.*?</think>", think, turn["content"], flags=re.S)
+        got = bench.answer_loss(model, tokenizer, bare, end_id)
+        assert got["decision_top1"] is False and got["loss"]["decision_word"] == 0 and got["loss"]["name"] > 0
+
