@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from helpers.data import load_conversations  # noqa: E402
 from helpers.evaluation import example_from_row  # noqa: E402
 from helpers.formats import TOOL_TAGS  # noqa: E402
-from helpers.generator import STATED_DECISION  # noqa: E402
+from helpers.generator import stated_decision  # noqa: E402
 from helpers.training import SHIPPED  # noqa: E402
 
 PARTS = ("decision_word", "think", "name", "key", "value", "syntax", "tags", "reply")
@@ -80,8 +80,7 @@ def _json_parts(body: str) -> list[str]:
 def char_parts(answer: str) -> list[str]:
     """The part (one of `PARTS`) of every character of an assistant answer."""
     parts: list[str] = []
-    think_end = answer.find("</think>")
-    stated = STATED_DECISION.search(answer, 0, max(think_end, 0))
+    stated = stated_decision(answer)
     i, in_think, word = 0, False, "before"  # word: the think's first word, before / in / after it
     while i < len(answer):
         tag = next((t for t in TOOL_TAGS if answer.startswith(t, i)), None)

@@ -23,13 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from helpers.data import load_conversations  # noqa: E402
 from helpers.evaluation import example_from_row  # noqa: E402
-from helpers.generator import STATED_DECISION  # noqa: E402
+from helpers.generator import stated_decision  # noqa: E402
 from helpers.training import SHIPPED  # noqa: E402
 
 
 def decision_word_index(tokenizer, answer: str) -> int:
     """Index, in the answer's tokens, of the think's decision word (see the module docstring)."""
-    stated = STATED_DECISION.search(answer, 0, max(answer.find("</think>"), 0))
+    stated = stated_decision(answer)
     if stated is None:
         return 1  # ids[0] is <think>
     offsets = tokenizer(answer, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]

@@ -2398,6 +2398,11 @@ def _pick(templates: tuple[str, ...], rng: random.Random, a: str | None) -> str:
     return rng.choice([t for t in templates if a is not None or "{a}" not in t])
 
 
+def stated_decision(answer: str) -> re.Match | None:
+    """Where the think of a model turn states its decision (`STATED_DECISION`), or None."""
+    return STATED_DECISION.search(answer, 0, max(answer.find("</think>"), 0))
+
+
 def _decided(clause: str | None, decision: str) -> str:
     """A first think: the request restated (when there is a clause for it), then the decision."""
     return (f"The user wants to {_voice(clause, 'think')}. " if clause else "") + decision
