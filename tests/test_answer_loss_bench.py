@@ -136,4 +136,3 @@ def test_an_answer_without_a_decision_word_is_scored_too(bench, tiny_model_dir, 
         turn["content"] = re.sub(r"<think>.*?</think>", think, turn["content"], flags=re.S)
         got = bench.answer_loss(model, tokenizer, bare, end_id)
         assert got["decision_top1"] is False and got["loss"]["decision_word"] == 0 and got["loss"]["name"] > 0
-
