@@ -18,11 +18,11 @@ from .training import SHIPPED, TrainConfig, adapter_size_bytes, load_adapter, lo
 
 SPLITS = ("test", "unseen")
 # Rows in small steps: the same 208 rows as 52 steps of 4 took less time than 26 steps of 8 (less
-# padding) and gave more exact matches, with the learning rate unchanged (README, "Measured"). Since
-# the model reads one signature line per tool (`formats.model_system_prompt`), a row is a third shorter
-# and 96 steps take about the time 52 took. Under bfloat16 autocast (`cpu-bf16`, a CPU with native
-# bfloat16) a run of 112 steps is 1.2x faster (346 s against 418 s in float32, benchmarks/cpu_precision.py):
-# 112 steps there take the time of the 96 float32 steps.
+# padding) and gave more exact matches, with the learning rate unchanged (docs/measured.md, "Small
+# steps"). Since the model reads one signature line per tool (`formats.model_system_prompt`), a row
+# is a third shorter and 96 steps take about the time 52 took. Under bfloat16 autocast (`cpu-bf16`,
+# a CPU with native bfloat16) a run of 112 steps is 1.2x faster (346 s against 418 s in float32,
+# benchmarks/cpu_precision.py): 112 steps there take the time of the 96 float32 steps.
 STEPS = {"cpu": 96, "cpu-bf16": 112}
 BATCH_SIZE = 4
 
