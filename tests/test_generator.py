@@ -451,3 +451,16 @@ def test_token_budget_on_the_smollm2_tokenizer():
     # thinks that restate the request add about 12 more
     assert statistics.median(everything) <= 290 and statistics.median(lengths["train"]) <= 290
     assert max(everything) <= 512
+
+
+# a value run into the next mention ("a feeding for Hazel of 350 grams", where the model wrote the
+# name "Hazel of 350 grams"), a verb phrase after "because of", a plural verb after a mass noun
+_MISREAD = re.compile(r"\b[A-Z][a-z]+ of \d|\b(?:fair|good|great|poor) of \d|because of (?:found|changed|no "
+                      r"longer|not|arrived)\b|\bthat feel\b")
+
+
+def test_requests_avoid_mentions_that_misread():
+    for split, n in (("train", 1200), ("unseen", 600)):
+        for row in g.generate_split(split, n, seed=7):
+            request = row["conversations"][1]["content"]
+            assert not _MISREAD.search(request), (row["id"], request)
