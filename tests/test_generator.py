@@ -454,9 +454,10 @@ def test_token_budget_on_the_smollm2_tokenizer():
 
 
 # a value run into the next mention ("a feeding for Hazel of 350 grams", where the model wrote the
-# name "Hazel of 350 grams"), a verb phrase after "because of", a plural verb after a mass noun
+# name "Hazel of 350 grams"), a verb phrase after "because of", a plural verb after a mass noun, "a"
+# before a vowel in a mood ("a upbeat mood")
 _MISREAD = re.compile(r"\b[A-Z][a-z]+ of \d|\b(?:fair|good|great|poor) of \d|because of (?:found|changed|no "
-                      r"longer|not|arrived)\b|\bthat feel\b")
+                      r"longer|not|arrived)\b|\bthat feel\b|\ba (?:upbeat|energetic)\b")
 
 
 def test_requests_avoid_mentions_that_misread():

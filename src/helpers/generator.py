@@ -739,7 +739,7 @@ ROLES: dict[str, Role] = {
     "public": Flag("public is_public", "Visible to everyone", ("and make it public",), ("and keep it private",)),
     "music_genre": Choice("genre style", "Music genre", ("jazz", "rock", "pop", "classical", "hip hop", "folk"),
                           "in the {v} genre", "like {v}"),
-    "mood": Choice("mood vibe", "Mood", ("upbeat", "calm", "melancholic", "energetic"), "with a {v} mood",
+    "mood": Choice("mood vibe", "Mood", ("upbeat", "calm", "melancholic", "energetic"), "for {v} moods",
                    "with {v} vibes"),
     "volume": Int("level volume percent", "Volume, 0-100", Span(5, 95, 5), "to {v}", "to {v}%"),
     "movie": Str("movie title film", "Movie title", MOVIES, '"{v}"'),
