@@ -463,5 +463,5 @@ _MISREAD = re.compile(r"\b[A-Z][a-z]+ of \d|\b(?:fair|good|great|poor) of \d|bec
 def test_requests_avoid_mentions_that_misread():
     for split, n in (("train", 1200), ("unseen", 600)):
         for row in g.generate_split(split, n, seed=7):
-            request = row["conversations"][1]["content"]
+            request = parts(row)["human"]
             assert not _MISREAD.search(request), (row["id"], request)
