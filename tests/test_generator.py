@@ -455,13 +455,13 @@ def test_token_budget_on_the_smollm2_tokenizer():
 
 # a value run into the next mention ("a feeding for Hazel of 350 grams", where the model wrote the
 # name "Hazel of 350 grams"), a verb phrase after "because of", a plural verb after a mass noun, "a"
-# before a vowel in a mood ("a upbeat mood")
+# before a vowel ("a upbeat mood", "look for a ATM"; "a used car" and "a utility bill" are right)
 _MISREAD = re.compile(r"\b[A-Z][a-z]+ of \d|\b(?:fair|good|great|poor) of \d|because of (?:found|changed|no "
-                      r"longer|not|arrived)\b|\bthat feel\b|\ba (?:upbeat|energetic)\b")
+                      r"longer|not|arrived)\b|\bthat feel\b|\ba [aeioAEIO]")
 
 
 def test_requests_avoid_mentions_that_misread():
     for split, n in (("train", 1200), ("unseen", 600)):
         for row in g.generate_split(split, n, seed=7):
-            request = parts(row)["human"]
-            assert not _MISREAD.search(request), (row["id"], request)
+            for text in (parts(row)["human"], parts(row)["think"] or ""):
+                assert not _MISREAD.search(text), (row["id"], text)

@@ -2208,8 +2208,12 @@ def _cap(text: str) -> str:
 
 
 def _fill(act: str, body: str) -> str:
-    """Put the value mentions where the act says ({m}) or after it."""
-    return _tidy(act.replace("{m}", body) if "{m}" in act else f"{act} {body}")
+    """Put the value mentions where the act says ({m}) or after it; "a {m}" becomes "an" before a vowel."""
+    if "{m}" not in act:
+        return _tidy(f"{act} {body}")
+    if re.match(r"[aeioAEIO]", body):  # "an ATM"; not before "u" ("a used car", "a utility bill")
+        act = re.sub(r"\b([Aa]) \{m\}", r"\1n {m}", act)
+    return _tidy(act.replace("{m}", body))
 
 
 def _is_core(template: str) -> bool:
