@@ -463,5 +463,6 @@ _MISREAD = re.compile(r"\b[A-Z][a-z]+ of \d|\b(?:fair|good|great|poor) of \d|bec
 def test_requests_avoid_mentions_that_misread():
     for split, n in (("train", 1200), ("unseen", 600)):
         for row in g.generate_split(split, n, seed=7):
-            for text in (parts(row)["human"], parts(row)["think"] or ""):
+            row_parts = parts(row)
+            for text in (row_parts["human"], row_parts["think"] or ""):
                 assert not _MISREAD.search(text), (row["id"], text)

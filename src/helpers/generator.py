@@ -2207,13 +2207,17 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _put(template: str, slot: str, text: str) -> str:
+    """`text` in place of `slot`; an "a" before the slot becomes "an" before a vowel ("an ATM"), not
+    before "u" ("a used car", "a utility bill")."""
+    if re.match(r"[aeioAEIO]", text):
+        template = re.sub(r"\b([Aa]) " + re.escape(slot), lambda m: f"{m.group(1)}n {slot}", template)
+    return template.replace(slot, text)
+
+
 def _fill(act: str, body: str) -> str:
-    """Put the value mentions where the act says ({m}) or after it; "a {m}" becomes "an" before a vowel."""
-    if "{m}" not in act:
-        return _tidy(f"{act} {body}")
-    if re.match(r"[aeioAEIO]", body):  # "an ATM"; not before "u" ("a used car", "a utility bill")
-        act = re.sub(r"\b([Aa]) \{m\}", r"\1n {m}", act)
-    return _tidy(act.replace("{m}", body))
+    """Put the value mentions where the act says ({m}) or after it."""
+    return _tidy(_put(act, "{m}", body) if "{m}" in act else f"{act} {body}")
 
 
 def _is_core(template: str) -> bool:
@@ -2289,7 +2293,7 @@ def _mention(p: Param, value: Any, rng: random.Random) -> Mention:
     if p.role.type == "boolean":
         return Mention(rng.choice(p.role.yes if value else p.role.no), False, False)
     template = rng.choice(p.says)
-    return Mention(template.replace("{v}", _text(value)), _is_core(template), p.role.front and not _is_core(template))
+    return Mention(_put(template, "{v}", _text(value)), _is_core(template), p.role.front and not _is_core(template))
 
 
 def _mentions(tool: Tool, args: dict, rng: random.Random, merged: dict | None = None) -> list[Mention]:
