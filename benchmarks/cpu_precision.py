@@ -24,27 +24,43 @@ from helpers.training import TrainConfig, train  # noqa: E402
 COMPARED = ("cpu", "cpu-bf16")  # names in helpers.profiles.PROFILES
 
 
-def run_order(repeats: int) -> list[str]:
-    """ABBA order: each profile runs first in half of the pairs."""
-    return [p for i in range(repeats) for p in (COMPARED if i % 2 == 0 else COMPARED[::-1])]
+def run_order(repeats: int, names: tuple[str, ...] = COMPARED) -> list[str]:
+    """AB BA ... (ABC CBA ... for three): each one runs early and late alike."""
+    return [n for i in range(repeats) for n in (names if i % 2 == 0 else names[::-1])]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: list[str] | None, description: str, steps: int):
+    """The options every step-timing benchmark here takes."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", default=EMBEDDED_DEFAULT)
     parser.add_argument("--data", default=None, help="training file (default: the shipped train.jsonl)")
-    parser.add_argument("--steps", type=int, default=24)
+    parser.add_argument("--steps", type=int, default=steps)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", default=None, help="write report.json here")
-    args = parser.parse_args(argv)
-    runs = {p: [] for p in COMPARED}
+    return parser.parse_args(argv)
+
+
+def timed_run(args, profile: str) -> dict:
+    """Train `args.steps` steps in a scratch folder: seconds per step and the losses."""
     extra = {"data": args.data} if args.data else {}
+    with tempfile.TemporaryDirectory() as tmp:
+        r = train(TrainConfig(model=args.model, out=tmp, profile=profile, max_steps=args.steps,
+                              batch_size=args.batch_size, save_steps=10_000, **extra), log=lambda *_: None)
+    return {"seconds_per_step": r["train_seconds"] / r["steps"], "losses": r["losses"]}
+
+
+def write_report(report: dict, out: str | None) -> None:
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "report.json").write_text(json.dumps(report, indent=2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv, __doc__.splitlines()[0], steps=24)
+    runs = {p: [] for p in COMPARED}
     for profile in run_order(args.repeats):
-        with tempfile.TemporaryDirectory() as tmp:
-            r = train(TrainConfig(model=args.model, out=tmp, profile=profile, max_steps=args.steps,
-                                  batch_size=args.batch_size, save_steps=10_000, **extra), log=lambda *_: None)
-        runs[profile].append({"seconds_per_step": r["train_seconds"] / r["steps"], "losses": r["losses"]})
+        runs[profile].append(timed_run(args, profile))
         print(profile, f"{runs[profile][-1]['seconds_per_step']:.2f} s/step", flush=True)
     report = {"native_bf16": cpu_has_native_bf16(), "steps": args.steps, "batch_size": args.batch_size}
     for profile, rs in runs.items():
@@ -57,9 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, indent=2))
     print(f"bfloat16 autocast: {report['speedup']:.2f}x the float32 step rate (best of {args.repeats} each); "
           f"mean loss {report['cpu']['mean_loss']:.4f} (float32) vs {report['cpu-bf16']['mean_loss']:.4f}")
-    if args.out:
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-        (Path(args.out) / "report.json").write_text(json.dumps(report, indent=2))
+    write_report(report, args.out)
     return 0
 
 

@@ -56,7 +56,7 @@ from helpers.profiles import PROFILES, Profile  # noqa: E402
 from helpers.training import (  # noqa: E402
     TrainConfig,
     build_peft_model,
-    lm_head_on_labelled_positions_only,
+    cpu_lm_head,
     make_optimizer,
 )
 
@@ -238,7 +238,7 @@ def bench(name: str, checkpoint: Path, config, n_params: int, steps: int, warmup
             torch.cuda.synchronize(device)
 
     losses = []
-    with lm_head_on_labelled_positions_only():
+    with cpu_lm_head():
         for i in range(warmup):
             losses.append(step())
             _log(f"{name}: warmup step {i + 1}/{warmup} loss {losses[-1]:.4f}")

@@ -112,7 +112,7 @@ def course_trainer(model_spec: str, data: str, out: Path, steps: int, callback):
 
 def run_recipe(name: str, args) -> dict:
     """Train one recipe in this process and measure it."""
-    from helpers.training import adapter_size_bytes, lm_head_on_labelled_positions_only, save_adapter
+    from helpers.training import adapter_size_bytes, cpu_lm_head, save_adapter
 
     out = Path(args.out) / name
     data = str(Path(args.data_dir) / "train.jsonl")
@@ -121,7 +121,7 @@ def run_recipe(name: str, args) -> dict:
     build, steps = (public_trainer, args.steps_public) if name == "public" else (course_trainer, args.steps_course)
     clock = exact_match_callback(test, -(-steps // args.evals), args.max_new_tokens)
     trainer, tokenizer = build(args.model, data, out, steps, clock)
-    with lm_head_on_labelled_positions_only():
+    with cpu_lm_head():
         trainer.train()
     train_seconds = clock.train_seconds()
     model = trainer.model

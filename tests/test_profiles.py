@@ -52,6 +52,13 @@ def test_model_kwargs(name):
         assert q.load_in_4bit and q.bnb_4bit_compute_dtype == torch.float16
 
 
+def test_eager_attention_only_for_training_under_cpu_autocast():
+    bf16, fp32 = PROFILES["cpu-bf16"], PROFILES["cpu"]
+    assert bf16.model_kwargs("llama", training=True)["attn_implementation"] == "eager"
+    assert "attn_implementation" not in bf16.model_kwargs("llama")  # generation keeps SDPA
+    assert "attn_implementation" not in fp32.model_kwargs("llama", training=True)
+
+
 @pytest.mark.parametrize("name", list(PROFILES))
 def test_every_trainer_keyword_exists(name):
     from trl import SFTConfig

@@ -15,8 +15,8 @@ from helpers.training import (
     TrainConfig,
     adapter_size_bytes,
     build_peft_model,
+    cpu_lm_head,
     expose_wrapped_bias,
-    lm_head_on_labelled_positions_only,
     load_adapter,
     load_base,
     make_optimizer,
@@ -24,6 +24,7 @@ from helpers.training import (
     push_adapter,
     rows_reached,
     save_adapter,
+    token_logprobs,
     train,
 )
 
@@ -34,6 +35,13 @@ CPU = PROFILES["cpu"]
 def tiny_peft(tiny_model_dir):
     model, tokenizer, new_ids = load_base(tiny_model_dir, CPU)
     return build_peft_model(model, new_ids, TrainConfig(lora_r=4, lora_alpha=8)), tokenizer, new_ids
+
+
+def test_training_load_takes_the_profiles_attention(tiny_model_dir):
+    trained, _, _ = load_base(tiny_model_dir, PROFILES["cpu-bf16"], training=True)
+    served, _, _ = load_base(tiny_model_dir, PROFILES["cpu-bf16"])
+    assert trained.config._attn_implementation == "eager"
+    assert served.config._attn_implementation == "sdpa"
 
 
 def _batch(tokenizer, rows):
@@ -75,13 +83,42 @@ def test_fused_lm_head_on_tied_trainable_tokens(tiny_peft, shipped_rows):
     plain = model(input_ids=input_ids, labels=labels).loss
     add_fused_lm_head(model.get_base_model())
     fused = model(input_ids=input_ids, labels=labels, fused_lm_head=True).loss
-    with lm_head_on_labelled_positions_only():
+    with cpu_lm_head():
         compact = model(input_ids=input_ids, labels=labels, fused_lm_head=True)
     torch.testing.assert_close(fused, plain, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(compact.loss, plain, rtol=1e-4, atol=1e-4)
     compact.loss.backward()  # gradients reach the new token rows through the tied head
     delta = next(p for n, p in model.named_parameters() if "trainable_tokens_delta" in n)
     assert delta.grad is not None and delta.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("transform", [{}, {"temperature": 0.7, "final_logit_softcapping": 3.0, "logit_scale": 0.5}])
+def test_plain_cpu_head_matches_trl_kernel(transform):
+    """`token_logprobs` returns what trl's chunked kernel does, and the same gradients."""
+    import trl.trainer.utils as trl_utils
+    from trl.kernels import ChunkedLogProbFunction
+
+    torch.manual_seed(0)
+    hidden = torch.randn(7, 16, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(50, 16, dtype=torch.float64, requires_grad=True)
+    targets = torch.tensor([0, 3, 49, 7, 7, 20, 11])
+    outputs = ("log_probs", "entropy", "log_sum_sq_probs", "mean_logits", "is_top1")
+    args = (transform.get("temperature", 1.0), 32, transform.get("final_logit_softcapping"),
+            transform.get("logit_scale", 1.0), outputs)
+    ours = token_logprobs(hidden, weight, None, targets, *args)
+    theirs = ChunkedLogProbFunction.apply(hidden, weight, None, targets, *args)
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a, b.to(a.dtype) if b.dtype != torch.bool else b)
+    grads = [torch.autograd.grad(out[0].sum(), (hidden, weight)) for out in (ours, theirs)]
+    for a, b in zip(*grads):  # trl accumulates its gradients in float32
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+    kernel = trl_utils._ChunkedLogProbFunction
+    with cpu_lm_head():
+        inside = trl_utils._ChunkedLogProbFunction.apply(hidden, weight, None, targets, *args)
+        assert trl_utils._ChunkedLogProbFunction is not kernel
+    torch.testing.assert_close(inside[0], ours[0])
+    assert trl_utils._ChunkedLogProbFunction is kernel
 
 
 def test_wrapper_without_bias_fails_in_fused_head(tiny_model_dir, shipped_rows):

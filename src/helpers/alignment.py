@@ -51,7 +51,7 @@ from .profiles import PROFILES, Profile, get_profile
 from .toolcalls import ToolCall, parse_tool_calls
 from .training import (
     SHIPPED,
-    lm_head_on_labelled_positions_only,
+    cpu_lm_head,
     load_adapter,
     make_optimizer,
     read_meta,
@@ -564,7 +564,7 @@ def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
             if p.requires_grad:
                 p.data = p.data.float()
     start = time.perf_counter()
-    with lm_head_on_labelled_positions_only():
+    with cpu_lm_head():
         trainer.train()
     seconds = time.perf_counter() - start
     if "ref" in model.peft_config:

@@ -51,18 +51,19 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)
 
 
-def load_base(model_spec: str, profile: Profile, add_tokens: bool = True):
+def load_base(model_spec: str, profile: Profile, add_tokens: bool = True, training: bool = False):
     """Tokenizer and model with the course template and (unless `add_tokens=False`) the tool tokens.
 
     New token rows start as the mean of their tag's sub-token rows. Without the tokens the model
-    sees the tags as plain text: the fair way to evaluate an untouched base model.
+    sees the tags as plain text: the fair way to evaluate an untouched base model. `training=True`
+    loads it with the profile's attention for training.
     """
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_model(model_spec)
     model_type = AutoConfig.from_pretrained(path).model_type
     tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, **profile.model_kwargs(model_type))
+    model = AutoModelForCausalLM.from_pretrained(path, **profile.model_kwargs(model_type, training))
     vocab_before = model.get_input_embeddings().weight.shape[0]
     set_chat_template(tokenizer, template_family(model_type))
     if add_tokens:
@@ -147,25 +148,67 @@ def expose_wrapped_bias(model) -> None:
 
 
 @contextmanager
-def lm_head_on_labelled_positions_only():
-    """Make trl's fused LM head project only the positions that carry a label, on CPU too.
+def cpu_lm_head():
+    """On CPU, make trl's fused LM head project only the labelled positions, in one plain GEMM.
 
-    trl scores just the labelled positions on Triton devices and every position elsewhere (to keep
-    tile shapes fixed for compilers like Neuron's). Eager CPU has no such constraint, and with the
-    loss on assistant turns only, most positions are prompt: projecting them onto the 49k-token
-    vocabulary roughly doubled the time of a CPU step for the same loss.
+    Two changes, for the CPU only (Triton devices keep trl's kernel):
+    - trl scores just the labelled positions on Triton devices and every position elsewhere (to keep
+      tile shapes fixed for compilers like Neuron's). Eager CPU has no such constraint, and with the
+      loss on assistant turns only, most positions are prompt: projecting them onto the 49k-token
+      vocabulary roughly doubled the time of a CPU step for the same loss.
+    - trl's CPU fallback for its Triton kernel folds 32k-column tiles with float32 GEMMs for both
+      gradients, the full-vocabulary weight gradient included. `token_logprobs` (one projection in
+      the autocast dtype, a float32 log-softmax) gives the same loss; a bfloat16 step of SmolLM2 at
+      batch 4 took 2.8-2.9 s against 3.7-4.0 s (docs/measured.md, "A plain LM head on CPU").
     """
     import trl.trainer.utils as trl_utils
 
     original = getattr(trl_utils, "_use_triton", None)
-    if original is None:
+    kernel = getattr(trl_utils, "_ChunkedLogProbFunction", None)
+    if original is None or kernel is None:
         yield
         return
+
+    class OnCpuPlain:
+        @staticmethod
+        def apply(hidden, *args):
+            return (token_logprobs if hidden.device.type == "cpu" else kernel.apply)(hidden, *args)
+
     trl_utils._use_triton = lambda device: device.type == "cpu" or original(device)
+    trl_utils._ChunkedLogProbFunction = OnCpuPlain
     try:
         yield
     finally:
         trl_utils._use_triton = original
+        trl_utils._ChunkedLogProbFunction = kernel
+
+
+def token_logprobs(hidden, weight, bias, targets, temperature=1.0, chunk_size=None,
+                   final_logit_softcapping=None, logit_scale=1.0, outputs=("log_probs",)):
+    """What trl's `ChunkedLogProbFunction.apply` returns, from one projection and a log-softmax.
+
+    `(log_probs, entropy, log_sum_sq_probs, mean_logits, is_top1)` per row of `hidden` [N, H], each
+    `None` unless named in `outputs`; `chunk_size` is accepted and ignored. Only `log_probs` carries
+    a gradient: trl's SFT and DPO trainers log the others detached.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    z = F.linear(hidden, weight, bias).float()
+    if logit_scale != 1.0:
+        z = z * logit_scale
+    if final_logit_softcapping is not None:
+        z = final_logit_softcapping * torch.tanh(z / final_logit_softcapping)
+    if temperature != 1.0:
+        z = z / temperature
+    log_p = z.log_softmax(-1)
+    log_probs = log_p.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    with torch.no_grad():
+        entropy = -torch.linalg.vecdot(log_p.exp(), log_p) if "entropy" in outputs else None
+        log_sum_sq = torch.logsumexp(2 * log_p, -1) if "log_sum_sq_probs" in outputs else None
+        mean_logits = z.mean(-1) if "mean_logits" in outputs else None
+        is_top1 = z.argmax(-1) == targets if "is_top1" in outputs else None
+    return log_probs, entropy, log_sum_sq, mean_logits, is_top1
 
 
 def make_optimizer(model, learning_rate: float, token_learning_rate: float):
@@ -248,7 +291,7 @@ def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
     # Seed before any random init (new token rows, LoRA A matrices): the Trainer seeds only after
     # the model exists, so without this every run, and every process of a launch, started differently.
     set_seed(cfg.seed)
-    model, tokenizer, new_ids = load_base(cfg.model, profile)
+    model, tokenizer, new_ids = load_base(cfg.model, profile, training=True)
     rows, problems = load_conversations(cfg.data)
     for p in problems[:10]:
         log(f"skipped invalid row: {p}")
@@ -292,7 +335,7 @@ def train(cfg: TrainConfig, log=print) -> dict:
     if cfg.resume:
         log(f"resuming from {resume_from}" if resume_from else "no checkpoint to resume from: starting fresh")
     start = time.perf_counter()
-    with lm_head_on_labelled_positions_only():
+    with cpu_lm_head():
         trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - start
     adapter_dir = Path(cfg.out) / "adapter"
@@ -364,7 +407,7 @@ def load_adapter(adapter_dir: str | Path, profile: Profile | None = None, merge:
     path = resolve_model(meta["base_model"])
     model_type = AutoConfig.from_pretrained(path).model_type
     tokenizer = AutoTokenizer.from_pretrained(adapter_dir)
-    model = AutoModelForCausalLM.from_pretrained(path, **profile.model_kwargs(model_type))
+    model = AutoModelForCausalLM.from_pretrained(path, **profile.model_kwargs(model_type, trainable))
     model.resize_token_embeddings(meta["vocab_size"], mean_resizing=False)
     model = PeftModel.from_pretrained(model, adapter_dir, is_trainable=trainable)
     if trainable:
