@@ -50,6 +50,20 @@ def timed_run(args, profile: str) -> dict:
     return {"seconds_per_step": r["train_seconds"] / r["steps"], "losses": r["losses"]}
 
 
+def alternating_runs(args, names: tuple[str, ...], run) -> dict:
+    """`run(name)` for each name in `run_order`, printed as it goes; per name its sorted seconds per
+    step, the first run's first losses and the mean loss over runs."""
+    runs = {n: [] for n in names}
+    for name in run_order(args.repeats, names):
+        runs[name].append(run(name))
+        print(name, f"{runs[name][-1]['seconds_per_step']:.2f} s/step", flush=True)
+    return {name: {
+        "seconds_per_step": sorted(r["seconds_per_step"] for r in rs),
+        "first_losses": rs[0]["losses"][:3],
+        "mean_loss": sum(sum(r["losses"]) / len(r["losses"]) for r in rs) / len(rs),
+    } for name, rs in runs.items()}
+
+
 def write_report(report: dict, out: str | None) -> None:
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
@@ -58,16 +72,8 @@ def write_report(report: dict, out: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, __doc__.splitlines()[0], steps=24)
-    runs = {p: [] for p in COMPARED}
-    for profile in run_order(args.repeats):
-        runs[profile].append(timed_run(args, profile))
-        print(profile, f"{runs[profile][-1]['seconds_per_step']:.2f} s/step", flush=True)
-    report = {"native_bf16": cpu_has_native_bf16(), "steps": args.steps, "batch_size": args.batch_size}
-    for profile, rs in runs.items():
-        report[profile] = {
-            "seconds_per_step": sorted(r["seconds_per_step"] for r in rs),
-            "mean_loss": sum(sum(r["losses"]) / len(r["losses"]) for r in rs) / len(rs),
-        }
+    report = {"native_bf16": cpu_has_native_bf16(), "steps": args.steps, "batch_size": args.batch_size,
+              **alternating_runs(args, COMPARED, lambda profile: timed_run(args, profile))}
     fp32, bf16 = (min(report[p]["seconds_per_step"]) for p in COMPARED)
     report["speedup"] = fp32 / bf16
     print(json.dumps(report, indent=2))

@@ -22,7 +22,7 @@ from unittest import mock
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cpu_precision import parse_args, run_order, timed_run, write_report  # noqa: E402
+from cpu_precision import alternating_runs, parse_args, timed_run, write_report  # noqa: E402
 
 from helpers import training  # noqa: E402
 from helpers.profiles import PROFILES  # noqa: E402
@@ -45,20 +45,15 @@ def variant_patches(variant: str) -> list:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, __doc__.splitlines()[0], steps=20)
-    runs = {v: [] for v in VARIANTS}
-    for variant in run_order(args.repeats, VARIANTS):
+
+    def run(variant: str) -> dict:
         with ExitStack() as stack:
             for patch in variant_patches(variant):
                 stack.enter_context(patch)
-            runs[variant].append(timed_run(args, PROFILE))
-        print(variant, f"{runs[variant][-1]['seconds_per_step']:.2f} s/step", flush=True)
-    report = {"profile": PROFILE, "steps": args.steps, "batch_size": args.batch_size}
-    for variant, rs in runs.items():
-        report[variant] = {
-            "seconds_per_step": sorted(r["seconds_per_step"] for r in rs),
-            "first_losses": rs[0]["losses"][:3],
-            "mean_loss": sum(sum(r["losses"]) / len(r["losses"]) for r in rs) / len(rs),
-        }
+            return timed_run(args, PROFILE)
+
+    report = {"profile": PROFILE, "steps": args.steps, "batch_size": args.batch_size,
+              **alternating_runs(args, VARIANTS, run)}
     base = min(report["trl-head"]["seconds_per_step"])
     print(json.dumps(report, indent=2))
     for variant in VARIANTS[1:]:

@@ -12,8 +12,8 @@ from helpers.profiles import PROFILES
 
 
 def test_order_runs_each_variant_early_and_late(load_benchmark):
-    bench = load_benchmark("cpu_step")
-    assert bench.run_order(2, bench.VARIANTS) == ["trl-head", "plain-head", "shipped", "shipped", "plain-head", "trl-head"]
+    bench, shared = load_benchmark("cpu_step"), load_benchmark("cpu_precision")
+    assert shared.run_order(2, bench.VARIANTS) == ["trl-head", "plain-head", "shipped", "shipped", "plain-head", "trl-head"]
 
 
 def test_patches_restore_the_shipped_path(load_benchmark):

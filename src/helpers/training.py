@@ -159,7 +159,8 @@ def cpu_lm_head():
     - trl's CPU fallback for its Triton kernel folds 32k-column tiles with float32 GEMMs for both
       gradients, the full-vocabulary weight gradient included. `token_logprobs` (one projection in
       the autocast dtype, a float32 log-softmax) gives the same loss; a bfloat16 step of SmolLM2 at
-      batch 4 took 2.8-2.9 s against 3.7-4.0 s (docs/measured.md, "A plain LM head on CPU").
+      batch 4 took 2.69-2.79 s against 3.20-3.93 s (benchmarks/cpu_step.py; docs/measured.md,
+      "CPU steps 1.3x faster").
     """
     import trl.trainer.utils as trl_utils
 
