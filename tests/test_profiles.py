@@ -57,6 +57,7 @@ def test_eager_attention_only_for_training_under_cpu_autocast():
     assert bf16.model_kwargs("llama", training=True)["attn_implementation"] == "eager"
     assert "attn_implementation" not in bf16.model_kwargs("llama")  # generation keeps SDPA
     assert "attn_implementation" not in fp32.model_kwargs("llama", training=True)
+    assert "train_attention=eager" in bf16.describe() and "train_attention=default" in fp32.describe()
 
 
 @pytest.mark.parametrize("name", list(PROFILES))

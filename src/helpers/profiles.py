@@ -64,7 +64,8 @@ class Profile:
         }
 
     def describe(self) -> str:
-        fields = ", ".join(f"{k}={v}" for k, v in asdict(self).items() if k not in ("name", "why"))
+        fields = ", ".join(f"{k}={v if v != '' else 'default'}" for k, v in asdict(self).items()
+                           if k not in ("name", "why"))
         return f"profile {self.name}: {fields}\n  why: {self.why}"
 
 
