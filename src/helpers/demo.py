@@ -27,7 +27,7 @@ SPLITS = ("test", "unseen")
 # the 112 steps take about 300 s instead of 385 s; the steps were kept and the time left as margin.
 # A CPU without native bfloat16 gets `cpu`. On a 2-core Zen 3 VM (AVX2 only, 2026-12-01) a float32
 # step took 4.1-4.7 s and the evaluations 140-180 s: 96 steps made the demo 638 s, 80 steps 558 s,
-# 72 steps 438 s (docs/measured.md, "A CPU without bfloat16").
+# 72 steps 438 s (docs/measured.md, "A CPU without bfloat16: the demo's float32 steps cut to 72").
 STEPS = {"cpu": 72, "cpu-bf16": 112}
 BATCH_SIZE = 4
 
