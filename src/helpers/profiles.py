@@ -71,9 +71,9 @@ class Profile:
 
 PROFILES = {
     "cpu": Profile("cpu", "float32", batch_size=4,
-                   why="no GPU, no native bfloat16 on this CPU: float32, no activation checkpointing; batches "
-                       "of 4 (the same rows in smaller steps trained faster and scored higher, "
-                       "docs/measured.md 'Small steps')"),
+                   why="no GPU, no native bfloat16 (autocast would emulate it, slower): float32, no "
+                       "activation checkpointing; batches of 4 (the same rows in smaller steps trained "
+                       "faster and scored higher, docs/measured.md 'Small steps')"),
     "cpu-bf16": Profile("cpu-bf16", "float32", bf16=True, batch_size=4, train_attention="eager",
                         why="no GPU, a CPU with native bfloat16: float32 weights, bfloat16 autocast in "
                             "training (1.2x faster over a run, the loss within 1%); batches of 4; eager "
