@@ -17,17 +17,10 @@ from .profiles import get_profile
 from .training import SHIPPED, TrainConfig, adapter_size_bytes, load_adapter, load_base, train
 
 SPLITS = ("test", "unseen")
-# Rows in small steps: the same 208 rows as 52 steps of 4 took less time than 26 steps of 8 (less
-# padding) and gave more exact matches, with the learning rate unchanged (docs/measured.md, "Small
-# steps"). Since the model reads one signature line per tool (`formats.model_system_prompt`), a row
-# is a third shorter and 96 steps take about the time 52 took. Under bfloat16 autocast (`cpu-bf16`,
-# a CPU with native bfloat16) a run of 112 steps is 1.2x faster (346 s against 418 s in float32,
-# benchmarks/cpu_precision.py): 112 steps there take the time of the 96 float32 steps. Since the
-# plain LM head and eager attention in training (`training.cpu_lm_head`, benchmarks/cpu_step.py)
-# the 112 steps take about 300 s instead of 385 s; the steps were kept and the time left as margin.
-# A CPU without native bfloat16 gets `cpu`. On a 2-core Zen 3 VM (AVX2 only, 2026-12-01) a float32
-# step took 4.1-4.7 s and the evaluations 140-180 s: 96 steps made the demo 638 s, 80 steps 558 s,
-# 72 steps 438 s (docs/measured.md, "A CPU without bfloat16: the demo's float32 steps cut to 72").
+# Steps of 4 rows (less padding and more exact matches than the same rows in steps of 8), sized
+# so that the whole demo stays under 10 minutes on a 2-core machine with room for its drift:
+# 112 under bfloat16 autocast (`cpu-bf16`, about 300 s of training), 72 in float32 (`cpu`, a CPU
+# without native bfloat16: 4.1-5.6 s per step on a Zen 3 VM). How each was chosen: docs/measured.md.
 STEPS = {"cpu": 72, "cpu-bf16": 112}
 BATCH_SIZE = 4
 
