@@ -36,8 +36,8 @@ def evaluate_splits(model, tokenizer, rows_by_split, out: Path, tag: str, max_ne
     split by split, the same answers).
     """
     rows = [row for split_rows in rows_by_split.values() for row in split_rows]
-    # large, even batches: on a CPU, generation is bound by reading the weights once per token,
-    # so 24 rows in one batch took 35 s against 46 s in batches of 16 and 8 (but 64 rows took
+    # even batches of up to 32 rows: on this CPU a larger batch costs little more per token (24 rows
+    # in one batch took 35 s against 46 s in batches of 16 and 8), up to a point (64 rows took
     # 108 s in one batch against 85 s in two)
     batches = -(-len(rows) // 32)
     kwargs = dict(max_new_tokens=max_new_tokens, batch_size=-(-len(rows) // batches))
