@@ -30,6 +30,7 @@ def test_demo_writes_metrics_predictions_and_an_adapter(tiny_model_dir, tmp_path
         assert [r["id"] for r in guided] == first_ids[split]
         assert all(isinstance(r["guided_tokens"], int) for r in guided)
         assert saved["after_guided"][split]["changed_rows"] == sum(r["guided_tokens"] > 0 for r in guided)
+        assert "sample" not in saved["after_guided"][split]
         unguided = {r["id"]: r for r in map(json.loads, (tmp_path / f"predictions_after_{split}.jsonl").open())}
         # an answer guidance never changed is the model's own greedy answer
         assert all(r["raw"] == unguided[r["id"]]["raw"] for r in guided if not r["guided_tokens"])
@@ -74,3 +75,20 @@ def test_demo_steps_follow_the_cpu_profile(monkeypatch, tmp_path):
         except Trained as reached:
             steps[name] = reached.args[0]
     assert steps == {"cpu": 64, "cpu-bf16": 112}
+
+
+def test_sample_shows_the_guided_answer_only_where_guidance_changed_it():
+    from helpers.demo import describe_sample
+
+    rows = [{"id": "u-1", "tools": [{"name": "get_weather"}],
+             "messages": [{"role": "user", "content": "Weather in Oslo?"}]}]
+    expected = [{"name": "get_weather", "arguments": {"city": "Oslo"}}]
+    before = {"raw": "It is sunny.", "label": "no_call"}
+    after = {"id": "u-1", "expected": expected, "raw": '<tool_call>{"name": "get_wether"', "label": "unparseable"}
+    guided = dict(after, raw='<tool_call>{"name": "get_weather", "arguments": {"city": "Oslo"}}</tool_call>',
+                  label="correct")
+    text = describe_sample(rows, before, after, guided)
+    assert "Weather in Oslo?" in text and "-> no_call" in text and "-> unparseable" in text
+    assert "  guided:" in text and "-> correct" in text
+    assert "guided:" not in describe_sample(rows, before, after, dict(guided, raw=after["raw"]))
+    assert "guided:" not in describe_sample(rows, before, after)

@@ -55,7 +55,10 @@ def evaluate_splits(model, tokenizer, rows_by_split, out: Path, tag: str, max_ne
             guided_summaries[split] = summarize(guided_records[part])
         write_predictions(records[part], out / f"predictions_{tag}_{split}.jsonl")
         summaries[split] = summarize(records[part])
-        summaries[split]["sample"] = next((r for r in records[part] if r["expected"]), records[part][0])
+        sample = next((i for i, r in enumerate(records[part]) if r["expected"]), 0)
+        summaries[split]["sample"] = records[part][sample]
+        if guided:
+            guided_summaries[split]["sample"] = guided_records[part][sample]
     return (summaries, guided_summaries) if guided else summaries
 
 
@@ -73,18 +76,24 @@ def format_table(before: dict, after: dict, guided: dict | None = None) -> str:
     return "\n".join(lines)
 
 
-def describe_sample(rows: list[dict], before: dict, after: dict) -> str:
-    """A prompt with its offered tools, and what the base and fine-tuned models answered."""
+def describe_sample(rows: list[dict], before: dict, after: dict, guided: dict | None = None) -> str:
+    """A prompt with its offered tools, and what the base and fine-tuned models answered.
+
+    With `guided` (the same row's schema-guided record), its answer too where guidance changed it.
+    """
     row = next(r for r in rows if r["id"] == after["id"])
     query = next(m["content"] for m in row["messages"] if m["role"] == "user")
-    return "\n".join([
+    lines = [
         f"\nSample prompt (tools never seen in training), row {row['id']}:",
         f"  tools offered: {', '.join(t['name'] for t in row['tools'])}",
         f"  user: {query}",
         f"  expected:   {json.dumps(after['expected'])}",
         f"  base model: {before['raw'][:240]!r} -> {before['label']}",
         f"  fine-tuned: {after['raw'][:240]!r} -> {after['label']}",
-    ])
+    ]
+    if guided and guided["raw"] != after["raw"]:
+        lines.append(f"  guided:     {guided['raw'][:240]!r} -> {guided['label']}")
+    return "\n".join(lines)
 
 
 def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int | None = None, batch_size: int = BATCH_SIZE,
@@ -137,7 +146,7 @@ def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int |
         "profile": profile.name,
         "before": {s: {k: v for k, v in m.items() if k != "sample"} for s, m in before.items()},
         "after": {s: {k: v for k, v in m.items() if k != "sample"} for s, m in after.items()},
-        "after_guided": guided,
+        "after_guided": {s: {k: v for k, v in m.items() if k != "sample"} for s, m in guided.items()},
         "train": {"batch_size": batch_size, **{k: result[k] for k in ("steps", "rows", "train_seconds", "losses")}},
         "dropped_rows": len(result["dropped"]),
         "adapter_dir": result["adapter_dir"],
@@ -149,7 +158,7 @@ def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int |
     log("\n" + format_table(before, after, guided))
     log("(after: the fine-tuned model's own greedy answers; guided: the same model, its tool calls kept "
         "to the offered tools' schemas)")
-    log(describe_sample(rows["unseen"], before["unseen"]["sample"], after["unseen"]["sample"]))
+    log(describe_sample(rows["unseen"], *(m["unseen"]["sample"] for m in (before, after, guided))))
     log(f"\nadapter: {result['adapter_dir']} ({metrics['adapter_bytes'] / 1e6:.1f} MB); "
         f"metrics: {out_dir / 'metrics.json'}; total {timings['total']:.0f} s")
     return metrics
