@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo")
     p.add_argument("--model", default=EMBEDDED_DEFAULT)
     p.add_argument("--steps", type=int, default=None, help="training steps (default: sized for 10 CPU minutes)")
-    p.add_argument("--limit", type=int, default=None, help="rows per evaluation split (default 32: one batch each)")
+    p.add_argument("--limit", type=int, default=None, help="rows per evaluation split (default 32: both splits in two batches)")
     p.set_defaults(run=_demo)
 
     from .alignment import add_arguments as add_align_arguments
