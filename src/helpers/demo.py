@@ -20,7 +20,7 @@ SPLITS = ("test", "unseen")
 # Steps of 4 rows (less padding and more exact matches than the same rows in steps of 8), sized
 # so that the whole demo stays under 10 minutes on a 2-core machine with room for its drift:
 # 112 under bfloat16 autocast (`cpu-bf16`, about 300 s of training), 64 in float32 (`cpu`, a CPU
-# without native bfloat16: 4.1-5.6 s per step on a Zen 3 VM). How each was chosen: docs/measured.md.
+# without native bfloat16: 4.1-5.9 s per step on a Zen 3 VM). How each was chosen: docs/measured.md.
 STEPS = {"cpu": 64, "cpu-bf16": 112}
 BATCH_SIZE = 4
 
@@ -60,6 +60,11 @@ def evaluate_splits(model, tokenizer, rows_by_split, out: Path, tag: str, max_ne
         if guided:
             guided_summaries[split]["sample"] = guided_records[part][sample]
     return (summaries, guided_summaries) if guided else summaries
+
+
+def without_samples(summaries: dict) -> dict:
+    """Per-split summaries without their `sample` records, as metrics.json keeps them."""
+    return {split: {k: v for k, v in m.items() if k != "sample"} for split, m in summaries.items()}
 
 
 def format_table(before: dict, after: dict, guided: dict | None = None) -> str:
@@ -144,9 +149,9 @@ def run_demo(out: str = "runs/demo", model: str = EMBEDDED_DEFAULT, steps: int |
     metrics = {
         "model": model,
         "profile": profile.name,
-        "before": {s: {k: v for k, v in m.items() if k != "sample"} for s, m in before.items()},
-        "after": {s: {k: v for k, v in m.items() if k != "sample"} for s, m in after.items()},
-        "after_guided": {s: {k: v for k, v in m.items() if k != "sample"} for s, m in guided.items()},
+        "before": without_samples(before),
+        "after": without_samples(after),
+        "after_guided": without_samples(guided),
         "train": {"batch_size": batch_size, **{k: result[k] for k in ("steps", "rows", "train_seconds", "losses")}},
         "dropped_rows": len(result["dropped"]),
         "adapter_dir": result["adapter_dir"],
