@@ -20,7 +20,7 @@ SPLITS = ("test", "unseen")
 # Steps of 4 rows (less padding and more exact matches than the same rows in steps of 8), sized
 # so that the whole demo stays under 10 minutes on a 2-core machine with room for its drift:
 # 112 under bfloat16 autocast (`cpu-bf16`, about 300 s of training), 64 in float32 (`cpu`, a CPU
-# without native bfloat16: 4.1-5.9 s per step on a Zen 3 VM). How each was chosen: docs/measured.md.
+# without native bfloat16: 4.1-6.2 s per step on a Zen 3 VM). How each was chosen: docs/measured.md.
 STEPS = {"cpu": 64, "cpu-bf16": 112}
 BATCH_SIZE = 4
 
