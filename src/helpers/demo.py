@@ -50,15 +50,14 @@ def evaluate_splits(model, tokenizer, rows_by_split, out: Path, tag: str, max_ne
     for split, split_rows in rows_by_split.items():
         part = slice(start, start + len(split_rows))
         start = part.stop
+        own = records[part]
+        sample = next((i for i, r in enumerate(own) if r["expected"]), 0)
+        write_predictions(own, out / f"predictions_{tag}_{split}.jsonl")
+        summaries[split] = {**summarize(own), "sample": own[sample]}
         if guided:
-            write_predictions(guided_records[part], out / f"predictions_guided_{split}.jsonl")
-            guided_summaries[split] = summarize(guided_records[part])
-        write_predictions(records[part], out / f"predictions_{tag}_{split}.jsonl")
-        summaries[split] = summarize(records[part])
-        sample = next((i for i, r in enumerate(records[part]) if r["expected"]), 0)
-        summaries[split]["sample"] = records[part][sample]
-        if guided:
-            guided_summaries[split]["sample"] = guided_records[part][sample]
+            own_guided = guided_records[part]
+            write_predictions(own_guided, out / f"predictions_guided_{split}.jsonl")
+            guided_summaries[split] = {**summarize(own_guided), "sample": own_guided[sample]}
     return (summaries, guided_summaries) if guided else summaries
 
 
