@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: demo test setup
+.PHONY: demo test setup notebooks
 
 setup: $(STAMP)
 
@@ -24,3 +24,8 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest tests notebooks --nbval-lax -p no:cacheprovider
+
+# re-run every notebook and save its outputs (SCALE=smoke is what CI re-runs; SCALE=cpu learns something)
+SCALE ?= smoke
+notebooks: $(STAMP)
+	$(PY) scripts/refresh_notebooks.py --scale $(SCALE)
