@@ -29,7 +29,7 @@
 # 2. read the LoRA recipe;
 # 3. look at what the untouched model does with a tool-calling prompt;
 # 4. train, with a progress bar, and plot the loss;
-# 5. check the adapter's size and contents, and optionally push it to the Hugging Face Hub;
+# 5. check the adapter's size and contents, and keep it for notebooks 4 and 5 (Hub or Google Drive);
 # 6. ask the fine-tuned model the same prompt.
 #
 # On Colab with a GPU this is the course run: Gemma-2-2B-it on the hermes thinking dataset. Without
@@ -68,7 +68,7 @@ pip install -q -c /tmp/keep-colab-torch.txt -r https://raw.githubusercontent.com
 import os
 
 COURSE_SCALE = os.environ.get("COURSE_SCALE", "auto")  # auto | smoke | cpu | gpu
-HUB_REPO = ""  # e.g. "your-name/gemma-2-2b-it-tool-calling": push the adapter there (needs a token)
+HUB_REPO = ""  # e.g. "your-name/gemma-2-2b-it-tool-calling": push the adapter there (needs a token); then ADAPTER = HUB_REPO in notebooks 4 and 5
 
 # %%
 from helpers import lesson
@@ -76,6 +76,20 @@ from helpers import lesson
 scale = lesson.start(COURSE_SCALE)
 print(scale.describe())
 print(lesson.prepare_hub(scale))
+
+# %% [markdown]
+# ## How long this notebook takes
+#
+# Each scale on a T4 (Colab's free GPU), an A100 and a 2-core CPU. The CPU figures come from measured
+# runs (docs/measured.md); the GPU figures are **estimates** until measured: training counts about
+# 6 x N FLOPs per token (N parameters; LoRA with activation checkpointing, as in
+# `benchmarks/gpu_profiles.py`) against the GPU's datasheet peak at an assumed utilisation, and
+# generation an assumed time per decoded token. The arithmetic is printed under the table.
+
+# %%
+from helpers import estimates
+
+print(estimates.time_table("03"))
 
 # %% [markdown]
 # ## The profile for this hardware
@@ -174,13 +188,21 @@ print(sorted(p.name for p in adapter_dir.iterdir()))
 print(lesson.adapter_contents(adapter_dir))
 
 # %% [markdown]
-# ### Optional: push to the Hub
+# ### Keep the adapter for notebooks 4 and 5
 #
-# Skipped unless `HUB_REPO` (in the parameter cell) names a repository and a token was found. The
-# repository is created private.
+# On Colab each notebook runs in its own runtime: notebooks 4 and 5 do not see `runs/03_lora_sft`.
+# Without this adapter they train their own first (at the gpu scale, this notebook's whole run
+# again). Keep it in one of two places, then paste the value into their `ADAPTER` parameter:
+#
+# - **the Hugging Face Hub**: set `HUB_REPO` in the parameter cell (e.g. `"your-name/gemma-2-2b-it-tool-calling"`,
+#   a private repository is created; needs the `HF_TOKEN` secret) and run this cell; then
+#   `ADAPTER = "your-name/gemma-2-2b-it-tool-calling"` there;
+# - **Google Drive**: mount Drive and copy the folder, as the cell prints; then
+#   `ADAPTER = "/content/drive/MyDrive/fc-course/03_adapter"` there (mount Drive in that notebook too).
 
 # %%
 print(lesson.push_if_configured(adapter_dir, HUB_REPO))
+print(lesson.adapter_hand_over(adapter_dir, HUB_REPO))
 
 # %% [markdown]
 # ## After: the same prompts, fine-tuned

@@ -70,7 +70,7 @@ pip install -q -c /tmp/keep-colab-torch.txt -r https://raw.githubusercontent.com
 import os
 
 COURSE_SCALE = os.environ.get("COURSE_SCALE", "auto")  # auto | smoke | cpu | gpu
-ADAPTER = ""  # an adapter directory; empty: notebook 3's, else `make demo`'s, else a small one trained here
+ADAPTER = ""  # a directory, a Drive path or a Hub repo id (see notebook 3); empty: notebook 3's here, else `make demo`'s, else one trained here
 AGENT_ADAPTER = ""  # one trained on the agent's own tools; empty: runs/agent/adapter, else trained here
 
 # %%
@@ -81,11 +81,29 @@ print(scale.describe())
 print(lesson.prepare_hub(scale))
 
 # %% [markdown]
+# ## How long this notebook takes
+#
+# Each scale on a T4 (Colab's free GPU), an A100 and a 2-core CPU. The CPU figures come from measured
+# runs (docs/measured.md); the GPU figures are **estimates** until measured: training counts about
+# 6 x N FLOPs per token (N parameters; LoRA with activation checkpointing, as in
+# `benchmarks/gpu_profiles.py`) against the GPU's datasheet peak at an assumed utilisation, and
+# generation an assumed time per decoded token. The arithmetic is printed under the table.
+
+# %%
+from helpers import estimates
+
+print(estimates.time_table("04"))
+
+# %% [markdown]
 # ## The adapter
 #
-# The adapter notebook 3 saved in this runtime (`runs/03_lora_sft/adapter`), else the one `make demo`
-# writes (`runs/demo/adapter`, from the repository root). If neither exists (this notebook opened
-# on its own), a small one is trained now at this scale, exactly as notebook 3 does.
+# `ADAPTER` from the parameter cell: notebook 3's adapter kept on the Hugging Face Hub (a repo id,
+# `"your-name/gemma-2-2b-it-tool-calling"`) or on Google Drive (`"/content/drive/MyDrive/fc-course/03_adapter"`,
+# with Drive mounted), or a local directory; notebook 3's "Keep the adapter" cell prints the value.
+# Left empty: the adapter notebook 3 saved in this runtime (`runs/03_lora_sft/adapter`), else the one
+# `make demo` writes (`runs/demo/adapter`, from the repository root). If neither exists, one is
+# trained now at this scale, exactly as notebook 3 does; the cell first says what it trains and
+# about how long that takes on this hardware (at the gpu scale, notebook 3's whole run).
 
 # %%
 adapter_dir, meta = lesson.find_or_train_adapter(scale, ADAPTER, out="runs/04_evaluate_and_agent")

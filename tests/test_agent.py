@@ -451,7 +451,7 @@ def test_chat_command_with_a_stand_in_model(monkeypatch, capsys, tmp_path):
 
     (tmp_path / helpers.training.META_FILE).write_text("{}")
     loaded = []
-    monkeypatch.setattr(helpers.training, "load_adapter", lambda d, profile, merge: loaded.append((d, merge)) or ("m", "t"))
+    monkeypatch.setattr(helpers.training, "load_adapter", lambda d, profile, merge: loaded.append((str(d), merge)) or ("m", "t"))
     model = Scripted(
         formats.format_think("look up") + formats.format_tool_call("lookup_order", {"order_id": "A-1002"}),
         formats.format_tool_call("convert_currency", {"amount": 84.5, "from_currency": "USD", "to_currency": "EUR"}),
@@ -478,7 +478,7 @@ def test_chat_command_refuses_a_folder_without_an_adapter(tmp_path, capsys):
     from helpers.cli import main
 
     assert main(["chat", "--adapter", str(tmp_path)]) == 2
-    assert "not an adapter directory" in capsys.readouterr().err
+    assert "has no course_meta.json" in capsys.readouterr().err
 
 
 def test_chat_command_takes_an_injected_generate():

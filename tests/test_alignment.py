@@ -258,7 +258,9 @@ def test_align_without_an_adapter_says_what_is_missing(tmp_path, capsys):
     from helpers.cli import main
 
     assert main(["align", "--adapter", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 2
-    assert "course_meta.json" in capsys.readouterr().err
+    assert "nowhere': no such directory" in capsys.readouterr().err
+    assert main(["align", "--adapter", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert "has no course_meta.json" in capsys.readouterr().err
 
 
 def test_time_limit_stops_after_a_whole_step():

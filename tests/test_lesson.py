@@ -227,8 +227,11 @@ def test_find_or_train_adapter_prefers_the_given_directory_and_rejects_a_wrong_o
     monkeypatch.setattr("helpers.training.train", lambda cfg: pytest.fail("trained although an adapter was given"))
     found, meta = lesson.find_or_train_adapter(lesson.get_scale("smoke"), str(adapter))
     assert found == adapter and meta["recipe"]["max_steps"] == 7
-    with pytest.raises(FileNotFoundError, match="no course_meta.json"):
+    with pytest.raises(FileNotFoundError, match="no such directory"):
         lesson.find_or_train_adapter(lesson.get_scale("smoke"), str(tmp_path / "missing"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="no course_meta.json"):
+        lesson.find_or_train_adapter(lesson.get_scale("smoke"), str(tmp_path / "empty"))
 
 
 def _fake_train(out, seen: list):

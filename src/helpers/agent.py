@@ -245,23 +245,24 @@ def run_chat_command(args, generate: Callable[[list[dict]], str] | None = None, 
 
     `generate` replaces the model (tests pass a scripted one); the tools are `helpers.tasks.TOOLS`.
     """
-    from pathlib import Path
-
     from .tasks import make_toolbox
 
     stdin = stdin if stdin is not None else sys.stdin
     if generate is None:
+        from .adapter_source import AdapterNotFoundError, resolve_adapter
         from .cli import _quiet
         from .profiles import get_profile
-        from .training import META_FILE, load_adapter, load_base
+        from .training import load_adapter, load_base
 
-        if args.adapter and not Path(args.adapter, META_FILE).is_file():
-            print(f"error: {args.adapter} is not an adapter directory (no {META_FILE})", file=sys.stderr)
+        try:
+            adapter_dir = resolve_adapter(args.adapter) if args.adapter else None
+        except AdapterNotFoundError as e:
+            print(f"error: {e}", file=sys.stderr)
             return 2
         _quiet()
         profile = get_profile(args.profile)
-        if args.adapter:
-            model, tokenizer = load_adapter(args.adapter, profile, merge=True)
+        if adapter_dir:
+            model, tokenizer = load_adapter(adapter_dir, profile, merge=True)
         else:
             model, tokenizer, _ = load_base(args.model, profile, add_tokens=False)
     toolbox = make_toolbox()

@@ -525,10 +525,13 @@ def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
     from transformers import set_seed
     from trl import DPOConfig, DPOTrainer
 
+    from .adapter_source import resolve_adapter
+
+    adapter_dir = resolve_adapter(cfg.adapter)  # a directory, a Drive path or a Hub repo id
     profile = get_profile(cfg.profile)
     log(profile.describe())
     set_seed(cfg.seed)
-    model, tokenizer, meta = load_trainable_adapter(cfg.adapter, profile)
+    model, tokenizer, meta = load_trainable_adapter(adapter_dir, profile)
     stats: dict = {}
     if pairs is None:
         rows, problems = load_conversations(cfg.data)
@@ -657,7 +660,8 @@ def dpo_curves(result: dict, title: str = "DPO"):
 def add_arguments(p) -> None:
     """The `align` subcommand's flags (one per `AlignConfig` field)."""
     d = AlignConfig()
-    p.add_argument("--adapter", required=True, help="the SFT adapter directory (from `python -m helpers train`)")
+    p.add_argument("--adapter", required=True,
+                   help="the SFT adapter (from `python -m helpers train`): a directory, Drive path or Hub repo id")
     p.add_argument("--data", default=d.data, help="hermes-format JSON/JSONL file or hub dataset id for the pairs")
     p.add_argument("--out", default=d.out)
     p.add_argument("--profile", default=d.profile, choices=["auto", *PROFILES])

@@ -82,7 +82,14 @@ def _evaluate(args) -> int:
         return 2
     profile = get_profile(args.profile)
     if args.adapter:
-        model, tokenizer = load_adapter(args.adapter, profile, merge=True)
+        from .adapter_source import AdapterNotFoundError, resolve_adapter
+
+        try:
+            adapter_dir = resolve_adapter(args.adapter)
+        except AdapterNotFoundError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        model, tokenizer = load_adapter(adapter_dir, profile, merge=True)
     else:
         model, tokenizer, _ = load_base(args.model, profile, add_tokens=False)
     kwargs = dict(batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
@@ -150,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="score tool calls on a hermes-format file")
     p.add_argument("--model", default=EMBEDDED_DEFAULT)
-    p.add_argument("--adapter", default=None, help="adapter directory (its base model is used)")
+    p.add_argument("--adapter", default=None,
+                   help="adapter directory, Google Drive path or Hub repo id user/name (its base model is used)")
     p.add_argument("--dataset", required=True)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--output", required=True, help="predictions JSONL")
@@ -178,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .agent import run_chat_command
 
     p = sub.add_parser("chat", help="ask a model to use the course's example tools, one request per line of stdin")
-    p.add_argument("--adapter", default=None, help="adapter directory (merged into its base model)")
+    p.add_argument("--adapter", default=None,
+                   help="adapter directory, Google Drive path or Hub repo id user/name (merged into its base model)")
     p.add_argument("--model", default=EMBEDDED_DEFAULT, help="base model to use when no --adapter is given")
     p.add_argument("--max-turns", dest="max_turns", type=int, default=5, help="model turns per request")
     p.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=160)

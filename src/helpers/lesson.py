@@ -144,23 +144,36 @@ def find_or_train_adapter(scale: Scale, adapter: str = "", out: str = "runs/adap
                           agent: bool = False) -> tuple[Path, dict]:
     """`adapter` if given, else notebook 3's or `make demo`'s, else one trained here at `scale`.
 
+    `adapter` is a directory, a Google Drive path or a Hub repo id (`adapter_source.resolve_adapter`).
     With `agent=True`: the adapter trained on the agent's own tools (`runs/agent/adapter`, see the
     README), else one trained here on `helpers.agent_data`'s episodes. Returns the directory and its
-    `course_meta.json`, and prints which one and how it was trained.
+    `course_meta.json`, and prints which one and how it was trained; before training it says what it
+    trains and about how long that takes on this hardware.
     """
+    from .adapter_source import resolve_adapter
     from .training import META_FILE, read_meta, train
 
-    candidates = [adapter] if adapter else AGENT_ADAPTER_CANDIDATES if agent else ADAPTER_CANDIDATES
-    found = next((Path(c) for c in candidates if (Path(c) / META_FILE).is_file()), None)
-    if found is None and adapter:
-        raise FileNotFoundError(f"ADAPTER={adapter!r}: no {META_FILE} there; expected a directory saved by training")
+    candidates = AGENT_ADAPTER_CANDIDATES if agent else ADAPTER_CANDIDATES
+    found = resolve_adapter(adapter) if adapter else next(
+        (Path(c) for c in candidates if (Path(c) / META_FILE).is_file()), None)
     if found is None:
-        print("no adapter found: training one at this scale")
         cfg = scale.agent_train_config(out) if agent else scale.train_config(out=out)
+        print(about_to_train(cfg, candidates, "AGENT_ADAPTER" if agent else "ADAPTER"))
         found = Path(train(cfg)["adapter_dir"])
     meta = read_meta(found)
     print(f"adapter: {found} (base model {meta['base_model']}, {meta['recipe'].get('max_steps')} training steps)")
     return found, meta
+
+
+def about_to_train(cfg, looked_in=ADAPTER_CANDIDATES, parameter: str = "ADAPTER") -> str:
+    """What `find_or_train_adapter` is about to train when it found no adapter, and how long it takes here."""
+    from .estimates import training_estimate
+
+    rows = f"the first {cfg.limit} rows of {cfg.data}" if cfg.limit else cfg.data
+    return (f"no adapter found (looked in {', '.join(looked_in)}), so one is trained now: {cfg.model} on {rows}, "
+            f"{cfg.max_steps} steps. {training_estimate(cfg)}\nTo skip this, stop here and set {parameter} to a "
+            "saved adapter: a directory, a Hub repo id (user/name) or a Google Drive path (see notebook 3, "
+            "'Keep the adapter').")
 
 
 # --- Hugging Face Hub: token and gated models -----------------------------------------------------
@@ -243,6 +256,23 @@ def push_if_configured(adapter_dir, repo_id: str | None) -> str:
         return f"push to {repo_id} skipped: no Hugging Face token (add the HF_TOKEN secret)"
     push_adapter(adapter_dir, repo_id)
     return f"pushed {adapter_dir} to https://huggingface.co/{repo_id} (private)"
+
+
+def adapter_hand_over(adapter_dir, hub_repo: str | None, drive_dir: str = "/content/drive/MyDrive/fc-course/03_adapter") -> str:
+    """How to give notebooks 4 and 5 this adapter: the exact `ADAPTER` values to paste there."""
+    from .adapter_source import MOUNT_COMMAND
+
+    hub = (f'ADAPTER = "{hub_repo}"   (pushed above)' if hub_repo else
+           'ADAPTER = "your-name/your-repo"   after setting HUB_REPO above and running the push cell')
+    return "\n".join([
+        "Notebooks 4 and 5 run in their own Colab runtime and do not see this one's files. Keep the adapter",
+        "and paste one of these into their parameter cell:",
+        f"  1. the Hugging Face Hub: {hub}",
+        f'  2. Google Drive: ADAPTER = "{drive_dir}"   after running, here:',
+        f"       {MOUNT_COMMAND}",
+        f'       import shutil; shutil.copytree("{adapter_dir}", "{drive_dir}", dirs_exist_ok=True)',
+        f"In this same runtime (or after `make demo`) leave ADAPTER empty: {adapter_dir} is found.",
+    ])
 
 
 # --- a row of data -----------------------------------------------------------------------------------
