@@ -71,7 +71,7 @@ def test_sft_stops_at_the_overflowing_step_and_keeps_the_earlier_adapter(overflo
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1
     assert err[-1].startswith("error: training stopped at step 1 of 4: the loss is nan under profile cpu-fp16 "
-                              "(float16 compute)"), err[-1]
+                              "(float16 weights, float16 compute)"), err[-1]
     assert "t4-fp32" in err[-1] and f"{out / 'adapter'} was not written" in err[-1]
     assert not any("Traceback" in line for line in err)
     assert not (out / "checkpoints" / "checkpoint-1").exists(), "the run went on past the overflowing step"
@@ -139,7 +139,7 @@ def test_grad_scaler_skips_are_tolerated_only_a_few_in_a_row():
         guard.check_grad_norm(4 + MAX_SCALER_SKIPS - 1, math.inf)
     assert caught.value.step == 4 + MAX_SCALER_SKIPS - 1 and caught.value.what == "gradient norm"
     assert f"for the {MAX_SCALER_SKIPS}th optimizer step in a row" in str(caught.value)
-    assert "profile t4 (float16 weights, float16 compute with fp16 mixed precision)" in str(caught.value)
+    assert "profile t4 (4-bit NF4 weights, float16 compute, fp16 mixed precision)" in str(caught.value)
     assert "t4-fp32" in str(caught.value)
 
     with pytest.raises(NonFiniteLoss, match="the loss is inf"):
@@ -150,3 +150,40 @@ def test_grad_scaler_skips_are_tolerated_only_a_few_in_a_row():
         unscaled.check_grad_norm(2, math.inf)
     assert "at step 2: the gradient norm is inf under profile a100" in str(caught.value)
     assert "lower the learning rate (now 0.0002)" in str(caught.value) and "t4-fp32" not in str(caught.value)
+
+
+DISTRIBUTED = """
+import math, os, sys, torch, torch.distributed as dist, torch.multiprocessing as mp
+from helpers.guards import NonFiniteGuard, NonFiniteLoss
+from helpers.profiles import PROFILES
+
+def run(rank, store):
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    guard = NonFiniteGuard(PROFILES["t4"], "runs/t4")
+    guard.check_loss(1, torch.tensor(2.5))  # finite everywhere: every process goes on
+    try:
+        guard.check_loss(2, torch.tensor(math.inf if rank == 1 else 2.5))
+        print(rank, "went on", flush=True)
+    except NonFiniteLoss as e:
+        print(rank, "stopped:", e, flush=True)
+    dist.destroy_process_group()
+
+if __name__ == "__main__":
+    mp.spawn(run, args=(sys.argv[1],), nprocs=2)
+"""
+
+
+def test_a_loss_overflowing_on_one_process_stops_every_process(tmp_path):
+    """Under `accelerate launch` a process that stopped alone would leave the others waiting in their
+    next collective; the guard stops them all at the same step."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "two_processes.py"
+    script.write_text(DISTRIBUTED)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "store")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = sorted(done.stdout.splitlines())
+    assert lines[0].startswith("0 stopped: training stopped at step 2: another process's loss is not finite")
+    assert lines[1].startswith("1 stopped: training stopped at step 2: the loss is inf under profile t4")

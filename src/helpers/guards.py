@@ -33,12 +33,13 @@ class NonFiniteLoss(RuntimeError):
 
 
 def compute_of(profile) -> str:
-    """How a profile computes, in words: `float16 compute with fp16 mixed precision`."""
+    """How a profile computes, in words: `4-bit NF4 weights, float16 compute, fp16 mixed precision`."""
+    weights = "4-bit NF4" if profile.load_in_4bit else profile.dtype
     if profile.fp16:
-        return f"{profile.dtype} weights, float16 compute with fp16 mixed precision"
+        return f"{weights} weights, float16 compute, fp16 mixed precision"
     if profile.bf16:
-        return f"{profile.dtype} weights, bfloat16 autocast"
-    return f"{profile.dtype} compute"
+        return f"{weights} weights, bfloat16 autocast"
+    return f"{weights} weights, {profile.dtype} compute"
 
 
 def computes_in_float16(profile) -> bool:
