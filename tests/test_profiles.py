@@ -16,6 +16,9 @@ def test_profiles_encode_the_hardware_rules():
     assert (cpu.dtype, cpu.fp16, cpu.bf16, cpu.activation_checkpointing) == ("float32", False, False, False)
     assert t4.dtype == "float16" and t4.fp16 and not t4.bf16 and t4.load_in_4bit  # no bf16 anywhere on a T4
     assert a100.dtype == "bfloat16" and a100.bf16 and not a100.fp16
+    t4_fp32 = PROFILES["t4-fp32"]  # a T4 that overflows float16: the same recipe computing in float32
+    assert (t4_fp32.dtype, t4_fp32.fp16, t4_fp32.bf16, t4_fp32.load_in_4bit) == ("float32", False, False, True)
+    assert (t4_fp32.batch_size, t4_fp32.grad_accum, t4_fp32.activation_checkpointing) == (t4.batch_size, t4.grad_accum, True)
     assert detect_profile().name in ("cpu", "cpu-bf16")  # no GPU on this machine or in CI
     assert get_profile("t4") is t4
     with pytest.raises(ValueError, match="unknown profile"):
@@ -49,7 +52,7 @@ def test_model_kwargs(name):
     assert kwargs["dtype"] == getattr(torch, profile.dtype)
     if profile.load_in_4bit:
         q = kwargs["quantization_config"]
-        assert q.load_in_4bit and q.bnb_4bit_compute_dtype == torch.float16
+        assert q.load_in_4bit and q.bnb_4bit_compute_dtype == getattr(torch, profile.dtype)
 
 
 def test_eager_attention_only_for_training_under_cpu_autocast():

@@ -47,6 +47,7 @@ from pathlib import Path
 from .data import canonical_messages, load_conversations
 from .evaluation import LABELS, score
 from .formats import format_think, format_tool_call
+from .guards import NonFiniteGuard, NonFiniteLoss
 from .profiles import PROFILES, Profile, get_profile
 from .toolcalls import ToolCall, parse_tool_calls
 from .training import (
@@ -557,12 +558,13 @@ def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
         optimizers=(optimizer, None),
         callbacks=[time_limit_callback(cfg.max_seconds)] if cfg.max_seconds else None,
     )
+    NonFiniteGuard(profile, cfg.out, cfg.learning_rate).install(trainer)
     if "ref" in model.peft_config:
         fixed = sync_reference_adapter(model)
         if fixed:
             kinds = ", ".join(sorted({n.split(".")[-2] for n in fixed}))
             log(f"reference adapter: copied {len(fixed)} tensor(s) trl left out ({kinds})")
-    if profile.fp16:  # trl casts trainable weights of a quantized model to bfloat16; a T4 trains them in float32
+    if profile.load_in_4bit and not profile.bf16:  # trl casts trainable weights of a quantized model to bfloat16; a T4 trains them in float32
         for p in model.parameters():
             if p.requires_grad:
                 p.data = p.data.float()
@@ -700,6 +702,9 @@ def run_align_command(args) -> int:
     except (ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except NonFiniteLoss as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     acc = [a for a in result["reward_accuracies"] if a is not None]
     print(f"adapter saved to {result['adapter_dir']} after {result['steps']} DPO steps on {result['pairs']} pairs "
           f"({result['train_seconds']:.0f} s); last loss {result['losses'][-1]:.3f}"

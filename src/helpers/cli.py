@@ -46,6 +46,7 @@ def _quiet() -> None:
 def _train(args) -> int:
     from dataclasses import fields
 
+    from .guards import NonFiniteLoss
     from .training import TrainConfig, train
 
     _quiet()
@@ -55,6 +56,9 @@ def _train(args) -> int:
     except (PermissionError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except NonFiniteLoss as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     if os.environ.get("RANK", "0") == "0":  # one line per launch, not one per process
         print(f"adapter saved to {result['adapter_dir']} after {result['steps']} steps ({result['train_seconds']:.0f} s)")
     return 0

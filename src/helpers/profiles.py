@@ -7,6 +7,8 @@
   float32 on both.
 - `t4`: a T4 has no bfloat16 (compute capability 7.5): 4-bit QLoRA through bitsandbytes with
   float16 compute and fp16 mixed precision; trainable weights are kept in float32.
+- `t4-fp32`: the `t4` recipe computing in float32, for a model whose activations overflow float16
+  (the NaN/inf guard in `guards.py` names it when a `t4` run overflows); never chosen automatically.
 - `a100`: bfloat16 weights and mixed precision.
 Gemma-2 always gets eager attention: SDPA skips its attention logit soft-capping.
 """
@@ -88,6 +90,16 @@ PROFILES = {
         batch_size=4,
         grad_accum=4,
         why="GPU without bfloat16 (compute capability < 8): 4-bit QLoRA, fp16 compute",
+    ),
+    "t4-fp32": Profile(
+        "t4-fp32",
+        "float32",
+        load_in_4bit=True,
+        activation_checkpointing=True,
+        batch_size=4,
+        grad_accum=4,
+        why="a T4 where float16 overflows (a NaN/inf loss under t4; Gemma's activations pass 65,504): the "
+            "same 4-bit QLoRA computing in float32, no fp16; slower, more memory",
     ),
     "a100": Profile(
         "a100",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .chat import add_tool_tokens, set_chat_template, template_family
 from .data import canonical_messages, load_conversations
+from .guards import NonFiniteGuard, computes_in_float16
 from .models import resolve_model
 from .profiles import Profile, get_profile
 
@@ -280,6 +281,9 @@ def hub_token() -> str | None:
     return os.environ.get("HF_TOKEN") or get_token()
 
 
+RESUME_HINT = ": with that profile, --resume (resume=True in TrainConfig) continues from it"
+
+
 def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
     """The `SFTTrainer` for `cfg`, ready to train, and a summary of its data and profile."""
     from transformers import set_seed
@@ -321,6 +325,12 @@ def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
         optimizers=(make_optimizer(peft_model, cfg.learning_rate, cfg.token_learning_rate), None),
         callbacks=list(callbacks),
     )
+    if profile.load_in_4bit and not profile.bf16:  # trl casts trainable weights of a quantized model to bfloat16; a T4 trains them in float32
+        for p in peft_model.parameters():
+            if p.requires_grad:
+                p.data = p.data.float()
+    NonFiniteGuard(profile, cfg.out, cfg.learning_rate,
+                   resume_hint=RESUME_HINT if computes_in_float16(profile) else "").install(trainer)
     return trainer, {"rows": len(dataset), "dropped": dropped, "profile": profile.name}
 
 
@@ -335,6 +345,8 @@ def train(cfg: TrainConfig, log=print) -> dict:
     resume_from = last_checkpoint(cfg.out) if cfg.resume else None
     if cfg.resume:
         log(f"resuming from {resume_from}" if resume_from else "no checkpoint to resume from: starting fresh")
+    if resume_from and trainer.accelerator.scaler is None:
+        trainer._load_scaler = lambda checkpoint: None  # a t4 checkpoint's fp16 loss scale, resumed without fp16
     start = time.perf_counter()
     with cpu_lm_head():
         trainer.train(resume_from_checkpoint=resume_from)
