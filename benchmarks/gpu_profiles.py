@@ -57,6 +57,7 @@ from helpers.training import (  # noqa: E402
     TrainConfig,
     build_peft_model,
     cpu_lm_head,
+    float32_trainable,
     make_optimizer,
 )
 
@@ -199,10 +200,7 @@ def bench(name: str, checkpoint: Path, config, n_params: int, steps: int, warmup
     new_ids = list(range(vocab, vocab + len(TOOL_TAGS)))
     cfg = TrainConfig()
     peft_model = build_peft_model(model, new_ids, cfg)
-    if profile.fp16:  # as helpers.training.train: trainable weights stay float32 under fp16
-        for p in peft_model.parameters():
-            if p.requires_grad:
-                p.data = p.data.float()
+    float32_trainable(peft_model)  # as helpers.training.build_trainer
     if profile.activation_checkpointing:  # what the Trainer does for `activation_checkpointing=True`
         peft_model.activation_checkpointing_enable()
     add_fused_lm_head(peft_model.get_base_model(), outputs=("log_probs", "entropy", "is_top1"))  # as SFTTrainer

@@ -79,3 +79,28 @@ def write_jsonl(path, rows) -> str:
         for r in rows:
             fh.write((r if isinstance(r, str) else json.dumps(r)) + "\n")
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def tiny_gemma2_dir(smol_path, tmp_path_factory, load_benchmark):
+    """A tiny random Gemma-2 (its real config class: eager attention, attention and final logit
+    soft-capping, tied embeddings) with a tokenizer of Gemma's shape, saved like a hub checkpoint.
+
+    The tokenizer is SmolLM2's plus Gemma's specials as bos/eos/pad and turn markers, so the package
+    picks the Gemma template (model_type gemma2) and the vocabulary matches the config.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(smol_path)
+    tokenizer.add_special_tokens({"bos_token": "<bos>", "eos_token": "<eos>", "pad_token": "<pad>",
+                                  "additional_special_tokens": ["<start_of_turn>", "<end_of_turn>"]})
+    config = load_benchmark("gpu_profiles").gemma2_config(toy=True)
+    config.update(dict(vocab_size=len(tokenizer), max_position_embeddings=1024, bos_token_id=tokenizer.bos_token_id,
+                       eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id))
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_config(config, attn_implementation="eager")
+    path = tmp_path_factory.mktemp("tiny-gemma2")
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return str(path)

@@ -51,6 +51,23 @@ def test_start_goes_offline_on_cpu_scales(monkeypatch):
     assert os.environ["HF_HUB_OFFLINE"] == "1" and huggingface_hub.constants.HF_HUB_OFFLINE is True
 
 
+def test_start_silences_only_the_named_library_chatter(monkeypatch):
+    import warnings
+
+    import huggingface_hub.constants
+
+    for name in ("HF_HUB_OFFLINE", "HF_DATASETS_DISABLE_PROGRESS_BARS"):  # restored after the test
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()  # without the test session's filters (conftest ignores every UserWarning)
+        lesson.start("smoke")
+        warnings.warn("Merge lora module to 4-bit linear may get different generations due to rounding errors.")
+        warnings.warn("`is_gradient_checkpointing` is deprecated and will be removed in v6.", FutureWarning)
+        warnings.warn("IProgress not found. Please update jupyter and ipywidgets.", UserWarning)
+    assert [(w.category, str(w.message)[:26]) for w in caught] == [(UserWarning, "Merge lora module to 4-bit")]
+
+
 # --- Hub token and gated models --------------------------------------------------------------------
 
 

@@ -100,9 +100,19 @@ def test_from_pretrained_keywords_exist():
         assert key in params
 
 
-def test_quantized_model_lands_on_the_process_gpu(monkeypatch):
+@pytest.mark.parametrize("name", ["t4", "a100"])
+def test_every_model_of_a_gpu_profile_lands_on_the_process_gpu(name, monkeypatch):
+    profile = PROFILES[name]
+    assert profile.device == "cuda" and not profile.trainer_kwargs()["use_cpu"]
     monkeypatch.delenv("LOCAL_RANK", raising=False)
-    assert PROFILES["t4"].model_kwargs("gemma2")["device_map"] == {"": 0}
+    assert profile.model_kwargs("gemma2")["device_map"] == {"": 0}  # for inference, quantized or not
     monkeypatch.setenv("LOCAL_RANK", "1")  # second process of `accelerate launch`
-    assert PROFILES["t4"].model_kwargs("gemma2")["device_map"] == {"": 1}
-    assert "device_map" not in PROFILES["a100"].model_kwargs("gemma2")
+    assert profile.model_kwargs("gemma2", training=True)["device_map"] == {"": 1}
+
+
+def test_cpu_profiles_load_on_the_cpu():
+    for name in ("cpu", "cpu-bf16"):
+        assert PROFILES[name].device == "cpu" and PROFILES[name].trainer_kwargs()["use_cpu"]
+        assert "device_map" not in PROFILES[name].model_kwargs("gemma2")  # from_pretrained's default
+    on_cpu = dataclasses.replace(PROFILES["t4"], device="cpu")  # bitsandbytes' CPU backend quantizes there
+    assert on_cpu.model_kwargs("gemma2")["device_map"] == {"": "cpu"} and on_cpu.trainer_kwargs()["use_cpu"]

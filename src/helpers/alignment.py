@@ -53,6 +53,7 @@ from .toolcalls import ToolCall, parse_tool_calls
 from .training import (
     SHIPPED,
     cpu_lm_head,
+    float32_trainable,
     load_adapter,
     make_optimizer,
     read_meta,
@@ -545,10 +546,6 @@ def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
         raise ValueError("no preference pairs to train on")
     kinds = Counter(f"{p['source']}:{p['kind']}" for p in pairs)
     log(f"pairs: {len(pairs)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
-    if profile.fp16:
-        for p in model.parameters():
-            if p.requires_grad:
-                p.data = p.data.float()
     optimizer = make_optimizer(model, cfg.learning_rate, cfg.token_learning_rate)
     trainer = DPOTrainer(
         model=model,
@@ -564,10 +561,7 @@ def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
         if fixed:
             kinds = ", ".join(sorted({n.split(".")[-2] for n in fixed}))
             log(f"reference adapter: copied {len(fixed)} tensor(s) trl left out ({kinds})")
-    if profile.load_in_4bit and not profile.bf16:  # trl casts trainable weights of a quantized model to bfloat16; a T4 trains them in float32
-        for p in model.parameters():
-            if p.requires_grad:
-                p.data = p.data.float()
+    float32_trainable(model)  # after the trainer: trl recasts a quantized model's to bfloat16
     start = time.perf_counter()
     with cpu_lm_head():
         trainer.train()

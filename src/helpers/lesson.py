@@ -107,11 +107,19 @@ def get_scale(name: str | None = "auto") -> Scale:
         raise ValueError(f"unknown COURSE_SCALE {name!r}; choose from auto, {', '.join(SCALES)}") from None
 
 
+# Library chatter a learner cannot act on, silenced by name: every other warning (peft's, bitsandbytes') shows.
+NOISY_WARNINGS = (
+    (FutureWarning, r"`\w+` is deprecated and will be removed in v6"),  # trl calls transformers' renamed methods
+    (Warning, "IProgress not found"),  # no ipywidgets: tqdm falls back to text
+)
+
+
 def start(name: str | None = "auto") -> Scale:
     """Pick the scale and prepare the process for it; call before anything loads a model.
 
     Offline scales set `HF_HUB_OFFLINE=1`, so nothing on a CPU run touches the network. Library
-    chatter (deprecation warnings, per-weight loading bars) is turned off; the training bar stays.
+    chatter (the warnings in `NOISY_WARNINGS`, per-weight loading bars) is turned off; the training
+    bar and every other warning stay.
     """
     scale = get_scale(name)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -122,9 +130,8 @@ def start(name: str | None = "auto") -> Scale:
 
             huggingface_hub.constants.HF_HUB_OFFLINE = True
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")  # per-map bars; the trainer keeps its own
-    warnings.filterwarnings("ignore", category=UserWarning)
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", message="IProgress not found")  # no ipywidgets: tqdm falls back to text
+    for category, message in NOISY_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=category)
     from transformers.utils import logging
 
     # Per-weight loading bars off; the verbosity stays at warnings, because the Trainer turns its own

@@ -31,6 +31,20 @@ class Profile:
     grad_accum: int = 1
     train_attention: str = ""  # attention implementation while training ("": the model's default)
     why: str = ""
+    device: str = ""  # where every model is loaded: "cpu", "cuda" (this process's GPU), "meta"; "" from the name
+
+    def __post_init__(self):
+        if not self.device:  # a profile that names no device: cpu for a cpu* profile, else the GPU
+            object.__setattr__(self, "device", "cpu" if self.name.startswith("cpu") else "cuda")
+
+    def device_map(self) -> dict | None:
+        """`device_map` for `from_pretrained`: the whole model on the profile's device (None: the CPU default)."""
+        if self.device == "cuda":
+            # each process of an `accelerate launch` holds its whole copy on its own GPU
+            return {"": int(os.environ.get("LOCAL_RANK", 0))}
+        if self.device == "cpu" and not self.load_in_4bit:
+            return None
+        return {"": self.device}
 
     def model_kwargs(self, model_type: str = "", training: bool = False) -> dict:
         """Keyword arguments for `AutoModelForCausalLM.from_pretrained` (`training`: a model to train)."""
@@ -50,8 +64,8 @@ class Profile:
                 bnb_4bit_use_double_quant=True,
                 bnb_4bit_compute_dtype=getattr(torch, self.dtype),
             )
-            # each process of an `accelerate launch` holds its whole quantized copy on its own GPU
-            kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", 0))}
+        if self.device_map() is not None:
+            kwargs["device_map"] = self.device_map()
         return kwargs
 
     def trainer_kwargs(self) -> dict:
@@ -62,7 +76,7 @@ class Profile:
             "activation_checkpointing": self.activation_checkpointing,  # was gradient_checkpointing
             "per_device_train_batch_size": self.batch_size,
             "gradient_accumulation_steps": self.grad_accum,
-            "use_cpu": self.name.startswith("cpu"),
+            "use_cpu": self.device == "cpu",
         }
 
     def describe(self) -> str:

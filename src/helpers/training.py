@@ -227,6 +227,19 @@ def make_optimizer(model, learning_rate: float, token_learning_rate: float):
     return torch.optim.AdamW(groups, weight_decay=0.0)
 
 
+def float32_trainable(model) -> None:
+    """Make every trainable weight float32 in place (the same Parameter objects the optimizer holds).
+
+    Mixed precision keeps its master weights in float32; trl's trainers cast the trainable weights of
+    a 4-bit model to bfloat16, which a T4 does not have, and small updates vanish in 16 bits.
+    """
+    import torch
+
+    for p in model.parameters():
+        if p.requires_grad and p.dtype != torch.float32:
+            p.data = p.data.float()
+
+
 def sft_kwargs(cfg: TrainConfig, profile: Profile) -> dict:
     """Keyword arguments for trl's `SFTConfig` (kept as a dict so tests can check every name)."""
     kwargs = dict(
@@ -313,10 +326,6 @@ def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
     peft_model = build_peft_model(model, new_ids, cfg)
     trainable, total = peft_model.get_nb_trainable_parameters()
     log(f"trainable parameters: {trainable:,} of {total:,} ({100 * trainable / total:.2f}%)")
-    if profile.fp16:
-        for p in peft_model.parameters():
-            if p.requires_grad:
-                p.data = p.data.float()
     trainer = SFTTrainer(
         model=peft_model,
         args=SFTConfig(**sft_kwargs(cfg, profile)),
@@ -325,10 +334,7 @@ def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
         optimizers=(make_optimizer(peft_model, cfg.learning_rate, cfg.token_learning_rate), None),
         callbacks=list(callbacks),
     )
-    if profile.load_in_4bit and not profile.bf16:  # trl casts trainable weights of a quantized model to bfloat16; a T4 trains them in float32
-        for p in peft_model.parameters():
-            if p.requires_grad:
-                p.data = p.data.float()
+    float32_trainable(peft_model)  # after the trainer: trl recasts a quantized model's to bfloat16
     NonFiniteGuard(profile, cfg.out, cfg.learning_rate,
                    resume_hint=RESUME_HINT if computes_in_float16(profile) else "").install(trainer)
     return trainer, {"rows": len(dataset), "dropped": dropped, "profile": profile.name}
@@ -408,8 +414,9 @@ def load_adapter(adapter_dir: str | Path, profile: Profile | None = None, merge:
                  trainable: bool = False):
     """Base model from the adapter's meta, resized to its vocabulary, with the adapter applied.
 
-    For inference by default (eval mode, optionally merged); `trainable=True` keeps the adapter's
-    weights trainable, for further training such as DPO.
+    For inference by default (eval mode, optionally merged, never into 4-bit weights); `trainable=True`
+    keeps the adapter's weights trainable, for further training such as DPO. The model lands on the
+    profile's device.
     """
     from peft import PeftModel
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
@@ -426,7 +433,9 @@ def load_adapter(adapter_dir: str | Path, profile: Profile | None = None, merge:
     if trainable:
         expose_wrapped_bias(model)
         return model, tokenizer
-    if merge:
+    if merge and profile.load_in_4bit:  # merging re-quantizes the sum: generations would differ from training's
+        print("adapter not merged: the base weights are 4-bit, so it is applied on top of them unmerged")
+    elif merge:
         model = model.merge_and_unload()
     model.eval()
     return model, tokenizer
