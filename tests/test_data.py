@@ -126,4 +126,4 @@ def test_validate_data_cli(mixed_file, tmp_path):
     assert good.returncode == 0 and good.stdout.strip().endswith("3 valid, 0 invalid")
 
     missing = run_cli("validate-data", str(tmp_path / "nope.jsonl"))
-    assert missing.returncode == 1 and "Traceback" not in missing.stderr and "nope.jsonl" in missing.stderr
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr and "nope.jsonl" in missing.stderr

@@ -655,27 +655,29 @@ def dpo_curves(result: dict, title: str = "DPO"):
 
 def add_arguments(p) -> None:
     """The `align` subcommand's flags (one per `AlignConfig` field)."""
+    from .checks import non_negative_float, non_negative_int, positive_float, positive_int, seed_int
+
     d = AlignConfig()
     p.add_argument("--adapter", required=True,
                    help="the SFT adapter (from `python -m helpers train`): a directory, Drive path or Hub repo id")
     p.add_argument("--data", default=d.data, help="hermes-format JSON/JSONL file or hub dataset id for the pairs")
     p.add_argument("--out", default=d.out)
     p.add_argument("--profile", default=d.profile, choices=["auto", *PROFILES])
-    p.add_argument("--max-steps", dest="max_steps", type=int, default=d.max_steps)
-    p.add_argument("--batch-size", dest="batch_size", type=int, default=d.batch_size)
-    p.add_argument("--learning-rate", dest="learning_rate", type=float, default=d.learning_rate)
-    p.add_argument("--token-learning-rate", dest="token_learning_rate", type=float, default=d.token_learning_rate)
-    p.add_argument("--beta", type=float, default=d.beta,
+    p.add_argument("--max-steps", dest="max_steps", type=positive_int, default=d.max_steps)
+    p.add_argument("--batch-size", dest="batch_size", type=positive_int, default=d.batch_size)
+    p.add_argument("--learning-rate", dest="learning_rate", type=positive_float, default=d.learning_rate)
+    p.add_argument("--token-learning-rate", dest="token_learning_rate", type=positive_float, default=d.token_learning_rate)
+    p.add_argument("--beta", type=positive_float, default=d.beta,
                    help="DPO's beta: higher keeps the policy nearer the SFT model")
-    p.add_argument("--sft-weight", dest="sft_weight", type=float, default=d.sft_weight,
+    p.add_argument("--sft-weight", dest="sft_weight", type=non_negative_float, default=d.sft_weight,
                    help="weight of the NLL loss on the chosen turns next to DPO's (RPO); 0: plain DPO")
-    p.add_argument("--pairs", type=int, default=d.pairs, help="synthetic preference pairs")
-    p.add_argument("--mine", type=int, default=d.mine,
+    p.add_argument("--pairs", type=non_negative_int, default=d.pairs, help="synthetic preference pairs")
+    p.add_argument("--mine", type=non_negative_int, default=d.mine,
                    help="train prompts the SFT model answers to mine its mistakes (0: none)")
-    p.add_argument("--max-length", dest="max_length", type=int, default=d.max_length)
-    p.add_argument("--limit", type=int, default=None, help="use the first N rows of the data only")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--max-seconds", dest="max_seconds", type=float, default=None,
+    p.add_argument("--max-length", dest="max_length", type=positive_int, default=d.max_length)
+    p.add_argument("--limit", type=positive_int, default=None, help="use the first N rows of the data only")
+    p.add_argument("--seed", type=seed_int, default=d.seed)
+    p.add_argument("--max-seconds", dest="max_seconds", type=positive_float, default=None,
                    help="stop after the step during which this many seconds of training ran out")
 
 

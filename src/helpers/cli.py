@@ -15,6 +15,9 @@ def _validate_data(args) -> int:
     except (OSError, ValueError) as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return 1
+    if not valid and not problems:
+        print(f"error: {args.file}: no rows (the file is empty)", file=sys.stderr)
+        return 1
     for p in problems:
         print(p)
     print(f"{args.file}: {valid} valid, {len(problems)} invalid")
@@ -121,6 +124,8 @@ def _demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .checks import positive_float, positive_int, seed_int
+
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -130,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("generate-data", help="write the generated train/test/unseen JSONL files")
     p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_int, default=0)
     p.set_defaults(run=_generate_data)
 
     from .models import EMBEDDED_DEFAULT
@@ -143,32 +148,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default=d.data, help="hermes-format JSON/JSONL file or hub dataset id")
     p.add_argument("--out", default=d.out)
     p.add_argument("--profile", default=d.profile, choices=["auto", *PROFILES])
-    p.add_argument("--max-steps", dest="max_steps", type=int, default=d.max_steps)
-    p.add_argument("--batch-size", dest="batch_size", type=int, default=None)
-    p.add_argument("--learning-rate", dest="learning_rate", type=float, default=d.learning_rate)
-    p.add_argument("--token-learning-rate", dest="token_learning_rate", type=float, default=d.token_learning_rate)
-    p.add_argument("--lora-r", dest="lora_r", type=int, default=d.lora_r)
-    p.add_argument("--lora-alpha", dest="lora_alpha", type=int, default=d.lora_alpha)
-    p.add_argument("--max-length", dest="max_length", type=int, default=d.max_length)
+    p.add_argument("--max-steps", dest="max_steps", type=positive_int, default=d.max_steps)
+    p.add_argument("--batch-size", dest="batch_size", type=positive_int, default=None)
+    p.add_argument("--learning-rate", dest="learning_rate", type=positive_float, default=d.learning_rate)
+    p.add_argument("--token-learning-rate", dest="token_learning_rate", type=positive_float, default=d.token_learning_rate)
+    p.add_argument("--lora-r", dest="lora_r", type=positive_int, default=d.lora_r)
+    p.add_argument("--lora-alpha", dest="lora_alpha", type=positive_int, default=d.lora_alpha)
+    p.add_argument("--max-length", dest="max_length", type=positive_int, default=d.max_length)
     p.add_argument("--sampling", default=d.sampling, choices=["group_by_length", "random"],
                    help="batch rows of similar length (less padding) or in random order")
-    p.add_argument("--save-steps", dest="save_steps", type=int, default=d.save_steps)
-    p.add_argument("--limit", type=int, default=None, help="train on the first N rows only")
-    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--save-steps", dest="save_steps", type=positive_int, default=d.save_steps)
+    p.add_argument("--limit", type=positive_int, default=None, help="train on the first N rows only")
+    p.add_argument("--seed", type=seed_int, default=d.seed)
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT")
     p.add_argument("--push-to-hub", dest="push_to_hub", metavar="REPO", default=None)
     p.set_defaults(run=_train)
 
     p = sub.add_parser("evaluate", help="score tool calls on a hermes-format file")
-    p.add_argument("--model", default=EMBEDDED_DEFAULT)
+    p.add_argument("--model", default=None, help=f"base model when no --adapter is given (default {EMBEDDED_DEFAULT})")
     p.add_argument("--adapter", default=None,
                    help="adapter directory, Google Drive path or Hub repo id user/name (its base model is used)")
     p.add_argument("--dataset", required=True)
-    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--limit", type=positive_int, default=None)
     p.add_argument("--output", required=True, help="predictions JSONL")
     p.add_argument("--profile", default="auto", choices=["auto", *PROFILES])
-    p.add_argument("--batch-size", dest="batch_size", type=int, default=16)
-    p.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=192)
+    p.add_argument("--batch-size", dest="batch_size", type=positive_int, default=16)
+    p.add_argument("--max-new-tokens", dest="max_new_tokens", type=positive_int, default=192)
     p.add_argument("--unguided", action="store_true",
                    help="plain greedy decoding; by default tool calls are kept to the offered tools' schemas")
     p.set_defaults(run=_evaluate)
@@ -176,8 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job: evaluate, fine-tune, evaluate again (CPU, offline)")
     p.add_argument("--out", default="runs/demo")
     p.add_argument("--model", default=EMBEDDED_DEFAULT)
-    p.add_argument("--steps", type=int, default=None, help="training steps (default: sized for 10 CPU minutes)")
-    p.add_argument("--limit", type=int, default=None, help="rows per evaluation split (default 32: both splits in two batches)")
+    p.add_argument("--steps", type=positive_int, default=None, help="training steps (default: sized for 10 CPU minutes)")
+    p.add_argument("--limit", type=positive_int, default=None, help="rows per evaluation split (default 32: both splits in two batches)")
     p.set_defaults(run=_demo)
 
     from .alignment import add_arguments as add_align_arguments
@@ -192,9 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="ask a model to use the course's example tools, one request per line of stdin")
     p.add_argument("--adapter", default=None,
                    help="adapter directory, Google Drive path or Hub repo id user/name (merged into its base model)")
-    p.add_argument("--model", default=EMBEDDED_DEFAULT, help="base model to use when no --adapter is given")
-    p.add_argument("--max-turns", dest="max_turns", type=int, default=5, help="model turns per request")
-    p.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=160)
+    p.add_argument("--model", default=None, help=f"base model to use when no --adapter is given (default {EMBEDDED_DEFAULT})")
+    p.add_argument("--max-turns", dest="max_turns", type=positive_int, default=5, help="model turns per request")
+    p.add_argument("--max-new-tokens", dest="max_new_tokens", type=positive_int, default=160)
     p.add_argument("--profile", default="auto", choices=["auto", *PROFILES])
     p.add_argument("--unguided", action="store_true", help="plain greedy decoding (default: schema-guided calls)")
     p.set_defaults(run=run_chat_command)
@@ -202,5 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .checks import InputError, check_arguments
+
     args = build_parser().parse_args(argv)
+    try:
+        check_arguments(args)  # before any model loads
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.status
     return args.run(args)

@@ -309,8 +309,10 @@ def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
     # Seed before any random init (new token rows, LoRA A matrices): the Trainer seeds only after
     # the model exists, so without this every run, and every process of a launch, started differently.
     set_seed(cfg.seed)
+    rows, problems = load_conversations(cfg.data)  # before the model: a bad file fails in a second
+    if not rows:
+        raise ValueError(f"{cfg.data}: no valid rows to train on ({len(problems)} invalid)")
     model, tokenizer, new_ids = load_base(cfg.model, profile, training=True)
-    rows, problems = load_conversations(cfg.data)
     for p in problems[:10]:
         log(f"skipped invalid row: {p}")
     if cfg.limit:
@@ -390,12 +392,82 @@ def gathered_state_dict(trainer) -> dict | None:
 
 def save_adapter(peft_model, tokenizer, adapter_dir: Path, base_model: str, recipe: dict | None = None,
                  state_dict: dict | None = None) -> None:
-    """Save LoRA weights and token rows (no embedding matrices), the tokenizer and a meta file."""
+    """Save LoRA weights and token rows (no embedding matrices), the tokenizer and a meta file.
+
+    Everything is written to a staging directory beside `adapter_dir` and renamed into place once
+    complete, so a run killed while saving leaves an earlier adapter there as it was.
+    """
+    import shutil
+    import tempfile
+
     adapter_dir = Path(adapter_dir)
-    peft_model.save_pretrained(adapter_dir, save_embedding_layers=False, state_dict=state_dict)
-    tokenizer.save_pretrained(adapter_dir)
-    meta = {"base_model": base_model, "vocab_size": len(tokenizer), "recipe": recipe or {}}
-    (adapter_dir / META_FILE).write_text(json.dumps(meta, indent=2, default=str))
+    adapter_dir.parent.mkdir(parents=True, exist_ok=True)
+    previous = _previous_dir(adapter_dir)
+    if previous.is_dir() and not adapter_dir.exists():  # a swap was interrupted between its two renames
+        os.rename(previous, adapter_dir)
+    for stale in adapter_dir.parent.glob(f".{adapter_dir.name}.staging-*"):  # left by a killed save
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{adapter_dir.name}.staging-", dir=adapter_dir.parent))
+    try:
+        peft_model.save_pretrained(staging, save_embedding_layers=False, state_dict=state_dict)
+        tokenizer.save_pretrained(staging)
+        meta = {"base_model": base_model, "vocab_size": len(tokenizer), "recipe": recipe or {}}
+        (staging / META_FILE).write_text(json.dumps(meta, indent=2, default=str))
+        staging.chmod(0o755)
+        if adapter_dir.exists():
+            shutil.rmtree(previous, ignore_errors=True)
+            os.rename(adapter_dir, previous)
+        try:
+            os.rename(staging, adapter_dir)
+        except OSError:
+            if previous.is_dir():
+                os.rename(previous, adapter_dir)
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _previous_dir(adapter_dir: Path) -> Path:
+    """Where `save_adapter` keeps the earlier adapter during the swap."""
+    return adapter_dir.parent / f".{adapter_dir.name}.previous"
+
+
+class AdapterError(ValueError):
+    """A directory that is not a complete adapter saved by `save_adapter`."""
+
+
+ADAPTER_FILES = ("adapter_config.json", "tokenizer_config.json", META_FILE)
+
+
+def adapter_problem(adapter_dir: str | Path, files: bool = True) -> str | None:
+    """Why `adapter_dir` is not a complete adapter saved by `save_adapter`, or None.
+
+    Checks the meta and (unless `files=False`) the other files, not the tokenizer's length
+    (`load_adapter` checks that).
+    """
+    adapter_dir = Path(adapter_dir)
+    hint = "expected an adapter saved by `python -m helpers train`"
+    if not adapter_dir.exists():
+        return f"{adapter_dir}: no such directory ({hint}, with {META_FILE})"
+    if not adapter_dir.is_dir():
+        return f"{adapter_dir}: not a directory ({hint})"
+    if not (adapter_dir / META_FILE).is_file():
+        return f"{adapter_dir}: not an adapter directory (no {META_FILE}; {hint})"
+    missing = [f for f in ADAPTER_FILES if files and not (adapter_dir / f).is_file()]
+    if files and not any((adapter_dir / f).is_file() for f in ("adapter_model.safetensors", "adapter_model.bin")):
+        missing.insert(0, "adapter_model.safetensors")
+    if files and not any((adapter_dir / f).is_file() for f in ("tokenizer.json", "tokenizer.model")):
+        missing.append("tokenizer.json")
+    if missing:
+        return f"{adapter_dir}: incomplete adapter, missing {', '.join(missing)}"
+    try:
+        meta = json.loads((adapter_dir / META_FILE).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        return f"{adapter_dir / META_FILE}: unreadable ({e})"
+    if not isinstance(meta, dict) or not isinstance(meta.get("base_model"), str) or not isinstance(meta.get("vocab_size"), int):
+        return f"{adapter_dir / META_FILE}: needs 'base_model' (a string) and 'vocab_size' (an integer)"
+    return None
 
 
 def adapter_size_bytes(adapter_dir: str | Path) -> int:
@@ -403,11 +475,11 @@ def adapter_size_bytes(adapter_dir: str | Path) -> int:
 
 
 def read_meta(adapter_dir: str | Path) -> dict:
-    """The `course_meta.json` of an adapter saved by `save_adapter`."""
-    path = Path(adapter_dir) / META_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"{adapter_dir}: no {META_FILE}; expected an adapter saved by `python -m helpers train`")
-    return json.loads(path.read_text())
+    """The `course_meta.json` of an adapter saved by `save_adapter`; `AdapterError` if it is missing or bad."""
+    problem = adapter_problem(adapter_dir, files=False)
+    if problem:
+        raise AdapterError(problem)
+    return json.loads((Path(adapter_dir) / META_FILE).read_text())
 
 
 def load_adapter(adapter_dir: str | Path, profile: Profile | None = None, merge: bool = False,
@@ -422,11 +494,17 @@ def load_adapter(adapter_dir: str | Path, profile: Profile | None = None, merge:
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     adapter_dir = Path(adapter_dir)
+    problem = adapter_problem(adapter_dir)
+    if problem:
+        raise AdapterError(problem)
     meta = read_meta(adapter_dir)
     profile = profile or get_profile("auto")
     path = resolve_model(meta["base_model"])
     model_type = AutoConfig.from_pretrained(path).model_type
     tokenizer = AutoTokenizer.from_pretrained(adapter_dir)
+    if len(tokenizer) != meta["vocab_size"]:
+        raise AdapterError(f"{adapter_dir}: its tokenizer has {len(tokenizer)} tokens but {META_FILE} says "
+                         f"vocab_size {meta['vocab_size']}: the files come from different saves")
     model = AutoModelForCausalLM.from_pretrained(path, **profile.model_kwargs(model_type, trainable))
     model.resize_token_embeddings(meta["vocab_size"], mean_resizing=False)
     model = PeftModel.from_pretrained(model, adapter_dir, is_trainable=trainable)
