@@ -124,7 +124,7 @@ def start(name: str | None = "auto") -> Scale:
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")  # per-map bars; the trainer keeps its own
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", message="IProgress not found")  # no ipywidgets: tqdm falls back to text
+    warnings.filterwarnings("ignore", message="IProgress not found")  # ipywidgets missing (a bare Jupyter): text bars
     from transformers.utils import logging
 
     # Per-weight loading bars off; the verbosity stays at warnings, because the Trainer turns its own
@@ -321,13 +321,14 @@ def raw_vs_chat(model, tokenizer, request: str, max_new_tokens: int = 48) -> str
 def linear_shapes(model) -> list[tuple[str, int, int]]:
     """`(name, in_features, out_features)` of every linear layer LoRA's `all-linear` targets.
 
-    That is every `nn.Linear` (4-bit ones included) except the output head.
+    That is every `nn.Linear` (4-bit ones included) except the output head; on a model with LoRA
+    applied, the layers it wraps (not its own A and B matrices).
     """
     import torch
 
     head = model.get_output_embeddings()
-    return [(name, m.in_features, m.out_features) for name, m in model.named_modules()
-            if isinstance(m, torch.nn.Linear) and m is not head]
+    return [(name.removesuffix(".base_layer"), m.in_features, m.out_features) for name, m in model.named_modules()
+            if isinstance(m, torch.nn.Linear) and m is not head and ".lora_" not in name]
 
 
 def lora_parameter_count(shapes, rank: int) -> int:
