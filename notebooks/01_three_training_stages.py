@@ -27,10 +27,11 @@
 # different kind of model, and knowing which one you start from decides what fine-tuning still has
 # to teach. In this notebook you will:
 #
-# 1. see what *pretraining* produces: a next-token predictor that continues any text;
-# 2. see what *instruction tuning* adds: a chat template, turns, and an answer that stops;
-# 3. understand why the course fine-tunes the *instruction-tuned* model for tool calling;
-# 4. count how few parameters LoRA trains, for a few ranks.
+# 1. watch *pretraining* happen: a tiny model learns, from random weights, to continue text;
+# 2. see what pretraining produces at scale: a next-token predictor that continues any text;
+# 3. see what *instruction tuning* adds: a chat template, turns, and an answer that stops;
+# 4. understand why the course fine-tunes the *instruction-tuned* model for tool calling;
+# 5. count how few parameters LoRA trains, for a few ranks.
 #
 # **Where it runs.** On Colab with a GPU it uses the course models, `google/gemma-2-2b` (pretrained
 # only) and `google/gemma-2-2b-it` (instruction-tuned). Without a GPU (a laptop, CI) it runs offline
@@ -77,7 +78,7 @@ import os
 COURSE_SCALE = os.environ.get("COURSE_SCALE", "auto")  # auto | smoke | cpu | gpu
 
 # %%
-from helpers import lesson
+from helpers import exercises, lesson
 
 scale = lesson.start(COURSE_SCALE)
 print(scale.describe())
@@ -96,6 +97,44 @@ print(lesson.prepare_hub(scale))
 # SmolLM2-135M-Instruct went through all three too (SFT, then a DPO preference step). Our tool-calling
 # fine-tune is *another round of stage 2*: supervised fine-tuning on conversations that contain tool
 # calls.
+#
+# ## Stage 1, live: pretraining a tiny model
+#
+# Pretraining is nothing more than this loop: take a window of text, ask the model for the next
+# token at every position, and nudge the weights to make the true next token more likely (the loss
+# is the cross-entropy of those predictions). Here it runs for real, on the CPU, in well under a
+# minute: a Llama model (the same architecture as SmolLM2 and Llama, shrunk to under a hundred
+# thousand parameters), random weights, and a tokenizer with one token per character, trained
+# from scratch on a few paragraphs of plain English that the course ships
+# (`helpers.pretraining.TINY_TEXT`). Nothing is downloaded, at every scale.
+
+# %%
+from helpers import pretraining
+
+text = pretraining.TINY_TEXT
+chars = pretraining.CharTokenizer(text)
+config = pretraining.tiny_config(chars.vocab_size)  # hidden_size, num_hidden_layers, ...: try other values
+print(f"{len(text):,} characters of text, {chars.vocab_size} distinct ones: the vocabulary\n")
+print(config)
+
+# %% [markdown]
+# The loop itself is `pretraining.pretrain_tiny` (read it with `pretraining.pretrain_tiny??`): 600
+# steps of 16 random windows of 64 characters, AdamW, and a greedy sample from the prompt `"The "`
+# before steps 0, 50, 150 and 300 and after the last. The seed fixes the weights and the windows,
+# so the same settings give the same run.
+
+# %%
+tiny = pretraining.pretrain_tiny(config, chars, text, steps=600, batch_size=16, block=64, seed=0)
+print(tiny.describe_samples("The "))
+pretraining.pretraining_plot(tiny, chars.vocab_size, title="pretraining a tiny Llama on the course's paragraphs")
+
+# %% [markdown]
+# Read the samples from the top: random weights write no words (greedy decoding repeats whatever the
+# random weights happen to favour, and the loss starts near the uniform guess, the dotted line);
+# first the model learns which characters are common, then words, then whole phrases of the text. Every sample continues the prompt as *text*: there is
+# no question and no answer in pretraining, only "what comes next". With this little text the model
+# ends up reciting it (its loss heads towards zero); a real pretraining run sees each token of
+# trillions about once, so it has to generalize instead.
 #
 # ## Same request, two ways in
 #
@@ -160,5 +199,39 @@ lesson.lora_rank_plot(rows, spec)
 # the eight new tag tokens are trained (notebook 2 adds them), never the whole embedding matrix:
 # at rank 16 the saved adapter is about 20 MB for SmolLM2 and under 100 MB for Gemma-2-2B.
 #
+# ## Exercises
+#
+# **1. LoRA by hand.** The first linear layer of the model above is `shapes[0]` (name, in, out).
+# How many parameters does LoRA train for that one layer at rank 4? Work it out, write your number
+# in `answer`, and run the check.
+
+# %%
+print(shapes[0])
+answer = 0  # your number
+print(exercises.check_lora_count(shapes[0][1], shapes[0][2], 4, answer))
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution: run it to check; double-click to read
+name, fan_in, fan_out = shapes[0]
+answer = 4 * fan_in + fan_out * 4  # A is 4 x in, B is out x 4
+print(exercises.check_lora_count(fan_in, fan_out, 4, answer))
+
+# %% [markdown]
+# **2. Fewer steps.** Pretrain the tiny model again with a quarter of the steps (150). Before you
+# run it: will its last loss be `"higher"`, `"lower"` or the `"same"` as the 600-step run's? And
+# will its last sample still be words from the text?
+
+# %%
+prediction = "?"  # "higher", "lower" or "same"
+short = pretraining.pretrain_tiny(config, chars, text, steps=150, sample_at=())
+print(short.describe_samples("The "))
+print(exercises.check_prediction(prediction, tiny.losses[-1], short.losses[-1], "last loss, 600 -> 150 steps"))
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution: run it to check; double-click to read
+# Fewer steps, fewer updates: the loss has not fallen as far, and the sample has words but not yet the text's phrases.
+print(exercises.check_prediction("higher", tiny.losses[-1], short.losses[-1], "last loss, 600 -> 150 steps"))
+
+# %% [markdown]
 # **Next:** [notebook 2](02_tokenizing_tool_calls.ipynb) looks at how a tool-calling conversation
 # becomes tokens, and which of them the model learns from.

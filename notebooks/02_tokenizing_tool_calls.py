@@ -28,9 +28,10 @@
 #
 # 1. read a real training row: its roles and the tools it offers;
 # 2. watch the tool tags split into sub-tokens, then become one token each;
-# 3. render a conversation through the chat template;
-# 4. colour the tokens that carry the loss;
-# 5. choose `max_length` from the distribution of conversation lengths.
+# 3. read the chat template itself, and render a conversation through it;
+# 4. colour the tokens that carry the loss, and explore the training rows that way;
+# 5. choose `max_length` from the distribution of conversation lengths;
+# 6. write a tool-calling conversation of your own and check it.
 #
 # On a GPU the data is the hub dataset `Jofthomas/hermes-function-calling-thinking-V1` and the
 # tokenizer is Gemma-2's; without one, the shipped data and SmolLM2's tokenizer, offline. The saved
@@ -136,9 +137,26 @@ print(lesson.format_tag_table(tokenizer))
 # enum value and description kept (`formats.model_system_prompt`). The same tools cost about half
 # the tokens, so a training row is a third shorter and a step 1.6x faster.
 
+# %% [markdown]
+# A chat template is a small program in Jinja, stored on the tokenizer as `tokenizer.chat_template`.
+# Printed one tag per line (`explore.template_view`; the template itself is one long string), it
+# reads top to bottom: map the roles, then for each message write its turn. The two lines marked
+# `<==` are the `{% generation %}` block around the assistant's content: whatever is rendered
+# inside it is what the trainer grades, as the next section shows.
+
 # %%
 # NBVAL_CHECK_OUTPUT
+from helpers import explore
+
 set_chat_template(tokenizer, template_family(AutoConfig.from_pretrained(path).model_type))
+print(f"tokenizer.chat_template: {len(tokenizer.chat_template)} characters of Jinja\n")
+print(explore.template_view(tokenizer.chat_template))
+
+# %% [markdown]
+# The fixed conversation through that template:
+
+# %%
+# NBVAL_CHECK_OUTPUT
 print(tokenizer.apply_chat_template(lesson.EXAMPLE_CONVERSATION, tokenize=False))
 
 # %% [markdown]
@@ -165,6 +183,22 @@ lesson.loss_mask_html(tokenizer, lesson.EXAMPLE_CONVERSATION)
 lesson.loss_mask_html(tokenizer, canonical_messages(row))
 
 # %% [markdown]
+# ### Explore the training rows
+#
+# Pick a row: its turns, how often each tool tag occurs (and its id), and its tokens coloured by the
+# loss mask. Look for a row with two calls in one turn, one with an error response, one where no
+# tool fits. (In Jupyter or Colab this is a dropdown; a saved copy of the notebook shows the first
+# row.)
+
+# %%
+def request_of(row):  # the user's first words name the row in the list
+    return next(m["content"] for m in row["messages"] if m["role"] in ("user", "human"))[:70]
+
+
+explore.pick(lambda r: explore.row_view(tokenizer, r), {f"{r['id']}: {request_of(r)}": r for r in rows[:50]},
+             description="row")
+
+# %% [markdown]
 # ## How long are the conversations? Choosing `max_length`
 #
 # Rows longer than `max_length` tokens are **dropped**, not truncated: truncation could cut through a
@@ -184,4 +218,35 @@ lesson.length_histogram(lengths, scale.max_length)
 # are longer (Gemma's scale uses `max_length=1536`). If the histogram shows many rows past the line,
 # raise `max_length` (more memory per step) or accept the dropped rows.
 #
+# ## Exercise
+#
+# Write your own tool-calling conversation: the user asks for the time in Tokyo, the assistant
+# thinks and calls `get_time` with `{"city": "Tokyo"}`, the tool answers, and the assistant replies.
+# Use `format_think`, `format_tool_call` and `format_tool_response` from `helpers.formats` for the
+# tags. Before you run the check: which turns will carry loss? The check says what is right and
+# what is missing, and checks the loss mask.
+
+# %%
+from helpers import exercises
+from helpers.formats import format_think, format_tool_call, format_tool_response
+
+my_conversation = [
+    {"role": "user", "content": "What time is it in Tokyo?"},
+    # the assistant's turn, the tool's response and the answer
+]
+print(exercises.check_conversation(tokenizer, my_conversation))
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution: run it to check; double-click to read
+my_conversation = [
+    {"role": "user", "content": "What time is it in Tokyo?"},
+    {"role": "assistant", "content": format_think("The user wants the time in Tokyo: call get_time.")
+        + format_tool_call("get_time", {"city": "Tokyo"})},
+    {"role": "tool", "content": format_tool_response("get_time", {"time": "21:04"})},
+    {"role": "assistant", "content": "It is 21:04 in Tokyo."},
+]
+print(exercises.check_conversation(tokenizer, my_conversation))
+lesson.loss_mask_html(tokenizer, my_conversation)  # both assistant turns are green, the rest grey
+
+# %% [markdown]
 # **Next:** [notebook 3](03_lora_sft.ipynb) trains the adapter.

@@ -120,6 +120,9 @@ print(profile.describe())
 # LoRA adapters of rank 16 on every linear layer of the decoder, plus the embedding rows of the eight
 # new tag tokens (at a higher learning rate); the loss on assistant turns only; rows longer than
 # `max_length` dropped. Every field is also a flag of `python -m helpers train`.
+#
+# The profile above states its own batch size; a scale may set another (`scale.batch_size`: the smoke
+# scale takes small batches to stay fast). What training uses is the `batch_size` printed here.
 
 # %%
 from helpers.training import lora_kwargs
@@ -219,8 +222,44 @@ print(format_table({"unseen": summarize(before)}, {"unseen": summarize(after)}))
 print(lesson.before_after(before[0], after[0]))
 
 # %% [markdown]
-# A `smoke` run only proves that every step works: 3 optimizer steps at the recipe's learning rate
-# move the weights without teaching anything yet, so the answer may even get worse (the saved run's
-# does). The learning shows at `COURSE_SCALE = "cpu"` (30 steps) and in the GPU run, where the model
-# writes well-formed `<tool_call>` blocks for tools it never saw in training. `python -m helpers demo`
-# runs the same pipeline end to end with a larger before/after evaluation.
+# A `smoke` run only proves that every step works: a few optimizer steps at the recipe's learning rate
+# move the weights without teaching anything yet, so the answer above may be unchanged, or change for
+# better or worse: compare the two. The learning shows at `COURSE_SCALE = "cpu"` and in the GPU run,
+# where the model writes well-formed `<tool_call>` blocks for tools it never saw in training.
+# `python -m helpers demo` runs the same pipeline end to end with a larger before/after evaluation.
+#
+# ## Exercises
+#
+# **1. Steps per pass.** One optimizer step takes `cfg.batch_size` rows. How many steps does one
+# pass over the rows this run trained on (`result["rows"]`) take? Write your number and check it.
+
+# %%
+from helpers import exercises
+
+print(f"{result['rows']} rows, batch_size={cfg.batch_size}")
+answer = 0  # your number
+print(exercises.check_epoch_steps(result["rows"], cfg.batch_size, answer))
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution: run it to check; double-click to read
+import math
+
+answer = math.ceil(result["rows"] / cfg.batch_size)  # the last, partial batch is a step too
+print(exercises.check_epoch_steps(result["rows"], cfg.batch_size, answer))
+
+# %% [markdown]
+# **2. A smaller rank.** Change one setting: `lora_r=8` instead of 16. Predict whether the number of
+# trainable LoRA parameters goes `"higher"`, `"lower"` or stays the `"same"` (and by how much), then
+# check with the model's own layer shapes, without training.
+
+# %%
+prediction = "?"  # "higher", "lower" or "same"
+shapes = lesson.linear_shapes(tuned)
+r16, r8 = (lesson.lora_parameter_count(shapes, r) for r in (cfg.lora_r, 8))
+print(exercises.check_prediction(prediction, r16, r8, f"LoRA parameters, rank {cfg.lora_r} -> 8"))
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution: run it to check; double-click to read
+# r x (in + out) per layer: half the rank, half the parameters (the tag-token rows do not depend on r).
+print(exercises.check_prediction("lower", r16, r8, f"LoRA parameters, rank {cfg.lora_r} -> 8"))
+print(f"{r8 / r16:.2f} of the rank-{cfg.lora_r} count")

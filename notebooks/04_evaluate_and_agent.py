@@ -34,7 +34,8 @@
 # 3. turn ordinary Python functions into tools, and see the toolbox refuse hostile calls;
 # 4. run the agent loop: the model thinks and calls, real local tools run, the results go back,
 #    until it answers; and score it on a fixed set of multi-step requests;
-# 5. fine-tune on episodes with the agent's own tools, and score again.
+# 5. fine-tune on episodes with the agent's own tools, score again, and ask it requests of your own;
+# 6. write a tool of your own and check its schema.
 #
 # The saved outputs come from a CPU run at `COURSE_SCALE="smoke"` (the adapter of notebook 3's
 # smoke run: 3 optimizer steps, so expect the model to fail). Set `COURSE_SCALE = "cpu"` after a CPU
@@ -359,6 +360,20 @@ print(tasks.format_results(agent_report))
 print(tasks.shown_transcript(agent_report))
 
 # %% [markdown]
+# ### Ask it yourself
+#
+# Type a request for the five tools and press **ask**: the agent adapter thinks, calls, reads the
+# tool's result, and answers (at most a few turns; each turn takes seconds on a CPU). Try one of
+# the ten requests reworded, one that needs no tool, one no tool can serve. (In Jupyter or Colab
+# this is a text box; a saved copy of the notebook shows the pre-filled request.)
+
+# %%
+from helpers import explore
+
+explore.ask(lambda request: explore.request_view(generate, toolbox, request, max_turns=2 if smoke else 4),
+            "How many kilometers are 26.2 miles?")
+
+# %% [markdown]
 # Measured on the embedded default (README, "Think → Act → Observe"): after 80 steps on the episodes
 # 5 of the 10 tasks are solved, after 140 steps 8 of 10; the base model and every adapter trained on
 # the general data solve none. Train that adapter, measure the full set from a terminal (`--base`
@@ -370,3 +385,36 @@ print(tasks.shown_transcript(agent_report))
 # python benchmarks/agent_tasks.py --adapter runs/agent/adapter --base
 # python -m helpers chat --adapter runs/agent/adapter      # one request per line; 'exit' ends
 # ```
+#
+# ## Exercise: a tool of your own
+#
+# Write a tool the agent could use: `word_count(text)`, returning how many words a text has. A tool
+# is a typed function with a Google-style docstring: a first line that says what it does, and
+# `Args:` with one line per argument (the schema takes every description from there). The check
+# builds the schema, then runs one call through a `Toolbox`, exactly as the agent would.
+
+# %%
+from helpers import exercises
+
+
+def word_count(text):
+    return len(text.split())
+
+
+print(exercises.check_tool(word_count, text="three short words"))
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution: run it to check; double-click to read
+def word_count(text: str) -> int:
+    """Count the words in a text.
+
+    Args:
+        text: The text whose words to count, separated by spaces or line breaks.
+    """
+    return len(text.split())
+
+
+print(exercises.check_tool(word_count, text="three short words"))
+from helpers.agent import Toolbox
+
+print(json.dumps(Toolbox([word_count]).schemas[0], indent=1))

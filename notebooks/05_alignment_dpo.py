@@ -38,10 +38,12 @@
 #    of exactly the kinds the evaluation labels, plus the SFT model's own mistakes;
 # 2. train with DPO (Direct Preference Optimization, trl's `DPOTrainer`) on top of the SFT adapter,
 #    with the SFT model as the frozen reference;
-# 3. compare the error labels before and after, with the rows where no tool fits counted apart.
+# 3. compare the error labels before and after, with the rows where no tool fits counted apart;
+# 4. write a rejected answer of your own and check that it fails in the way you meant.
 #
-# The saved outputs come from a CPU run at `COURSE_SCALE="smoke"`: **3 DPO steps of 2 pairs (12 pairs built)**,
-# starting from notebook 3's 3-step smoke adapter. That shows every step working and nothing more.
+# The saved outputs come from a CPU run at `COURSE_SCALE="smoke"`: **a few DPO steps of a few pairs**
+# (the training cell prints how many), starting from notebook 3's smoke adapter. That shows every
+# step working and nothing more.
 # `COURSE_SCALE = "cpu"` (after `make demo`) or a GPU run gives a measurement; `docs/alignment.md`
 # records one, including why DPO changes little at this scale.
 
@@ -111,8 +113,9 @@ print(estimates.time_table("05"))
 # The loss falls when the chosen answer gains probability *relative to* the rejected one. No reward
 # model and no sampling loop (as in RLHF with PPO): just two forward passes per answer, one through
 # the policy and one through the reference. $\beta$ sets how far the policy may drift from the
-# reference: a higher $\beta$ keeps it closer. Both start equal, so the first loss is exactly
-# $\log 2 \approx 0.693$ (the model has no preference yet).
+# reference: a higher $\beta$ keeps it closer. Both start equal, so the DPO term of the first loss
+# is $\log 2 \approx 0.693$ (the model has no preference yet); the loss `align` logs is larger,
+# because it adds an SFT term (next paragraph).
 #
 # DPO can lower the probability of *both* answers as long as the rejected one falls faster, and a
 # small model then forgets how to write the chosen answer too. `align` therefore adds the ordinary
@@ -281,7 +284,8 @@ print(lesson.before_after(*shown))
 # %% [markdown]
 # ## What to expect, and what to try
 #
-# A smoke run changes next to nothing measurable: two small steps from an adapter that has seen three.
+# A smoke run changes next to nothing measurable: a few small steps (the count is printed above) from
+# an adapter that has itself seen only a few.
 # The measured CPU run (`python benchmarks/dpo.py`, 10 minutes: 22 DPO steps of 2 pairs on top of
 # `make demo`'s adapter) learned its pairs (reward accuracy 0.5-1.0 per batch from the third step)
 # and changed most answers' wording, but not their labels: correct answers went from 14 to 14 of 36
@@ -304,3 +308,30 @@ print(lesson.before_after(*shown))
 # From a terminal: `python -m helpers align --adapter runs/demo/adapter --out runs/align`, then
 # `python -m helpers evaluate --adapter runs/align/adapter --dataset src/helpers/data/unseen.jsonl
 # --output runs/align/unseen.jsonl`, or `python benchmarks/dpo.py` for the whole comparison.
+#
+# ## Exercise: a rejected answer of your own
+#
+# Take the first synthetic pair of kind `missing_required` and write, by hand, a rejected turn of a
+# *different* kind: `unexpected_param` (the right call plus an argument the tool does not have).
+# Start from the chosen turn, printed below. The check runs the evaluation's scorer: your turn must
+# fail, with the label you meant, and the chosen one must pass.
+
+# %%
+from helpers import exercises
+
+pair = next(p for p in pairs if p["kind"] == "missing_required")
+print(pair["chosen"][0]["content"])
+my_rejected = pair["chosen"][0]["content"]  # edit it
+print(exercises.check_rejected(pair, my_rejected, "unexpected_param"))
+
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution: run it to check; double-click to read
+from helpers.formats import format_think, format_tool_call
+from helpers.toolcalls import parse_tool_calls
+
+call = parse_tool_calls(pair["chosen"][0]["content"])[0]
+schema = next(t for t in pair["tools"] if t["name"] == call.name)["parameters"].get("properties", {})
+extra = next(name for name in ("units", "verbose", "debug") if name not in schema)  # an argument the tool lacks
+my_rejected = format_think(f"Call {call.name}, and pass {extra} too.") + format_tool_call(
+    call.name, {**call.arguments, extra: "metric"})
+print(exercises.check_rejected(pair, my_rejected, "unexpected_param"))

@@ -168,6 +168,9 @@ def test_lora_count_matches_peft_on_a_real_model(tiny_model_dir):
     expected = lesson.lora_parameter_count(shapes, 8)
     peft_model = get_peft_model(model, LoraConfig(r=8, target_modules="all-linear", task_type="CAUSAL_LM"))
     assert peft_model.get_nb_trainable_parameters()[0] == expected
+    adapted = lesson.linear_shapes(peft_model)  # the wrapped layers, not LoRA's own A and B
+    assert [(i, o) for _, i, o in adapted] == [(i, o) for _, i, o in shapes]
+    assert all(a.endswith(name) for (a, _, _), (name, _, _) in zip(adapted, shapes))
 
 
 def test_plots_are_figures_with_the_data():

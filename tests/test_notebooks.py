@@ -229,3 +229,66 @@ def test_no_tokens_in_committed_notebooks():
 def test_token_scan_catches_a_token():
     fake = "hf_" + "A1b2" * 9
     assert TOKEN_PATTERNS.search(json.dumps({"outputs": [{"text": f"token={fake}"}]}))
+
+
+# --- exercises, and what saved outputs may hold -------------------------------------------------------
+
+SOLUTION_TAG = "solution"
+
+
+@pytest.mark.parametrize("ipynb", NOTEBOOKS, ids=ids)
+def test_notebook_ends_with_exercises_whose_solutions_are_hidden_and_checked(ipynb):
+    nb = jupytext.read(ipynb.with_suffix(".py"))
+    solutions = _tagged(nb, SOLUTION_TAG)
+    assert solutions, f"{ipynb.stem}: no exercise with a cell tagged {SOLUTION_TAG!r}"
+    headings = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Exercise" in c.source]
+    assert headings, f"{ipynb.stem}: no '## Exercise' heading"
+    for cell in solutions:
+        where = nb.cells.index(cell)
+        assert where > headings[0], f"{ipynb.stem}: a solution cell before the exercises"
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, "a solution's source starts hidden"
+        assert cell.metadata.get("cellView") == "form" and cell.source.startswith("# @title"), "hidden on Colab too"
+        attempt = next(c for c in reversed(nb.cells[:where]) if c.cell_type == "code")
+        assert SOLUTION_TAG not in attempt.metadata.get("tags", []), "each solution follows the learner's own cell"
+        for code in (attempt.source, cell.source):
+            assert "exercises.check_" in code, f"{ipynb.stem}: the attempt and its solution both run a check"
+
+
+LOCAL_PATH = re.compile(r"(?<![\w.])/(work|tmp|root|home|content)/")
+PLACEHOLDER = re.compile(r"\b(TODO|FIXME|XXX)\b|<placeholder>", re.I)
+
+
+def _output_problems(nb: dict) -> list[str]:
+    """Absolute local paths and placeholders in a notebook's saved outputs, as `cell N: what`."""
+    problems = []
+    for n, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            parts = [output.get("text", ""), *output.get("data", {}).values(), output.get("evalue", ""),
+                     output.get("traceback", [])]
+            text = "".join(p if isinstance(p, str) else json.dumps(p) if not isinstance(p, list) else "".join(map(str, p))
+                           for p in parts)
+            problems += [f"cell {n}: {m.group(0)!r} in {text[max(0, m.start() - 40):m.end() + 40]!r}"
+                         for pattern in (LOCAL_PATH, PLACEHOLDER) for m in pattern.finditer(text)]
+    return problems
+
+
+@pytest.mark.parametrize("ipynb", NOTEBOOKS, ids=ids)
+def test_saved_outputs_hold_no_local_paths_or_placeholders(ipynb):
+    """A saved output shows what any reader's run shows: no path of the machine it ran on (a Colab
+    path belongs in the markdown), no placeholder left in."""
+    problems = _output_problems(json.loads(ipynb.read_text(encoding="utf-8")))
+    assert not problems, f"{ipynb.name}: re-run it after fixing what printed these:\n" + "\n".join(problems[:10])
+
+
+def test_output_scan_catches_paths_and_placeholders_but_not_markdown():
+    def nb(*outputs, markdown=""):
+        return {"cells": [{"cell_type": "markdown", "source": markdown},
+                          {"cell_type": "code", "source": "", "outputs": list(outputs)}]}
+
+    assert _output_problems(nb({"output_type": "stream", "text": "saved to runs/03_lora_sft/adapter"},
+                               markdown="copy to /content/drive/MyDrive")) == []
+    for text in ("saved to /tmp/tmpab12/adapter", "/work/wt/x/runs", "see /content/drive/MyDrive/x", "TODO: fill"):
+        assert _output_problems(nb({"output_type": "stream", "text": text})), text
+    html = {"output_type": "display_data", "data": {"text/html": "<p>/home/me/adapter</p>", "text/plain": "x"}}
+    assert "'/home/'" in _output_problems(nb(html))[0]
+    assert _output_problems(nb({"output_type": "error", "ename": "E", "evalue": "", "traceback": ["File /root/x.py"]}))

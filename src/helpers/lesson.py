@@ -328,13 +328,14 @@ def raw_vs_chat(model, tokenizer, request: str, max_new_tokens: int = 48) -> str
 def linear_shapes(model) -> list[tuple[str, int, int]]:
     """`(name, in_features, out_features)` of every linear layer LoRA's `all-linear` targets.
 
-    That is every `nn.Linear` (4-bit ones included) except the output head.
+    That is every `nn.Linear` (4-bit ones included) except the output head; on a model with LoRA
+    applied, the layers it wraps (not its own A and B matrices).
     """
     import torch
 
     head = model.get_output_embeddings()
-    return [(name, m.in_features, m.out_features) for name, m in model.named_modules()
-            if isinstance(m, torch.nn.Linear) and m is not head]
+    return [(name.removesuffix(".base_layer"), m.in_features, m.out_features) for name, m in model.named_modules()
+            if isinstance(m, torch.nn.Linear) and m is not head and ".lora_" not in name]
 
 
 def lora_parameter_count(shapes, rank: int) -> int:
