@@ -254,7 +254,8 @@ def test_notebook_ends_with_exercises_whose_solutions_are_hidden_and_checked(ipy
             assert "exercises.check_" in code, f"{ipynb.stem}: the attempt and its solution both run a check"
 
 
-LOCAL_PATH = re.compile(r"(?<![\w.])/(work|tmp|root|home|content)/")
+# a Drive folder is the value a learner pastes into ADAPTER (notebook 3), not a path of the machine that ran
+LOCAL_PATH = re.compile(r"(?<![\w.])/(work|tmp|root|home)/|(?<![\w.])/content/(?!drive/MyDrive/)")
 PLACEHOLDER = re.compile(r"\b(TODO|FIXME|XXX)\b|<placeholder>", re.I)
 
 
@@ -287,7 +288,8 @@ def test_output_scan_catches_paths_and_placeholders_but_not_markdown():
 
     assert _output_problems(nb({"output_type": "stream", "text": "saved to runs/03_lora_sft/adapter"},
                                markdown="copy to /content/drive/MyDrive")) == []
-    for text in ("saved to /tmp/tmpab12/adapter", "/work/wt/x/runs", "see /content/drive/MyDrive/x", "TODO: fill"):
+    assert _output_problems(nb({"output_type": "stream", "text": 'ADAPTER = "/content/drive/MyDrive/fc/03"'})) == []
+    for text in ("saved to /tmp/tmpab12/adapter", "/work/wt/x/runs", "see /content/runs/x", "TODO: fill"):
         assert _output_problems(nb({"output_type": "stream", "text": text})), text
     html = {"output_type": "display_data", "data": {"text/html": "<p>/home/me/adapter</p>", "text/plain": "x"}}
     assert "'/home/'" in _output_problems(nb(html))[0]
