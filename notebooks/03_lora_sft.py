@@ -28,7 +28,8 @@
 # 1. see which runtime profile fits this hardware, and why;
 # 2. read the LoRA recipe;
 # 3. look at what the untouched model does with a tool-calling prompt;
-# 4. train, with a progress bar, and plot the loss;
+# 4. build the trainer in view: peft's `LoraConfig`, trl's `SFTConfig` and `SFTTrainer`, as you would
+#    in your own project; then train, with a progress bar, and plot the loss;
 # 5. check the adapter's size and contents, and keep it for notebooks 4 and 5 (Hub or Google Drive);
 # 6. ask the fine-tuned model the same prompt.
 #
@@ -123,13 +124,11 @@ print(profile.describe())
 #
 # The profile above states its own batch size; a scale may set another (`scale.batch_size`: the smoke
 # scale takes small batches to stay fast). What training uses is the `batch_size` printed here.
+# The next sections turn this recipe into peft's and trl's own configuration objects.
 
 # %%
-from helpers.training import lora_kwargs
-
 cfg = scale.train_config(out="runs/03_lora_sft")
-print(cfg)
-print("\nLoraConfig:", lora_kwargs(cfg, token_indices="<the ids of the 8 new tag tokens>"))
+print(lesson.shown(cfg))
 
 # %% [markdown]
 # ## Before: the untouched model
@@ -157,17 +156,138 @@ gc.collect();
 # %% [markdown]
 # ## Train
 #
-# `train` loads the model, adds the tag tokens, renders every row through the template, wraps the
-# model with LoRA and runs trl's `SFTTrainer`. The progress bar shows the loss as it is logged.
+# The same steps as `python -m helpers train` (whose `build_trainer` calls exactly these functions,
+# in this order), written out so you see each library call you would write in your own project.
+#
+# ### Model, tokenizer and data
+#
+# `prepare` does what every run needs and what you need not read line by line:
+#
+# - picks the profile (with the recipe's batch size) and seeds every random generator;
+# - loads the base model in the profile's precision onto its device, sets the course chat template and
+#   adds the eight tag tokens (their embedding rows start as the mean of their pieces' rows);
+# - renders each row as chat `messages`, skips invalid rows and drops rows longer than `max_length`
+#   (dropped, not truncated: a cut could end in the middle of a tool call's JSON);
+# - when the run's steps reach fewer rows than there are, draws those rows at random first, so that
+#   length grouping does not pick only the longest ones.
 
 # %%
-from helpers.training import train
+from helpers.training import prepare
 
-result = train(cfg)
-print(f"{result['steps']} steps on {result['rows']} rows; {len(result['dropped'])} rows over max_length dropped")
+run = prepare(cfg)
+model, tokenizer, dataset, profile = run.model, run.tokenizer, run.dataset, run.profile
+print(f"{len(dataset)} rows to train on; {len(run.dropped)} over max_length={cfg.max_length} dropped")
+
+# %% [markdown]
+# ### LoRA: peft's `LoraConfig`
+#
+# `lora_kwargs` turns the recipe into `LoraConfig`'s arguments (printed under the cell):
+#
+# - `r`: the rank of each adapter; a layer's weight update is $BA$, with $A$ of shape $r \times$ in
+#   and $B$ of shape out $\times r$ (notebook 1's table shows what the rank costs);
+# - `lora_alpha`: the update is scaled by `lora_alpha / r` (here 2), so changing `r` keeps its size;
+# - `lora_dropout=0.0`: no dropout on the adapters' input: the runs are short;
+# - `target_modules="all-linear"`: adapters on every linear layer of the decoder (attention and MLP),
+#   not only the attention projections; never on the LM head;
+# - `trainable_token_indices`: the ids of the eight new tag tokens. Only their embedding rows are
+#   trained (peft keeps them in a small tensor of their own) instead of the whole embedding matrix, and
+#   no LoRA on the embeddings. Where the LM head shares the embedding matrix (tied, as in SmolLM2 and
+#   Gemma-2) one list covers both; otherwise `token_indices` names the ids for `embed_tokens` and `lm_head`;
+# - `task_type="CAUSAL_LM"`: peft wraps the model as a causal language model.
+#
+# `get_peft_model` freezes the base weights and adds the adapters. `peft_workarounds` then fixes two
+# library gaps: `expose_wrapped_bias` (trl's fused LM head reads `lm_head.bias`, which peft's
+# trainable-token wrapper does not pass on) and checkpoints saved without whole embedding matrices
+# (peft would write the resized matrix into every checkpoint: 1.2 GB each for Gemma-2-2B).
 
 # %%
-lesson.loss_curve(result["losses"], title=f"training loss, {scale.model} ({result['profile']} profile)")
+from peft import LoraConfig, get_peft_model
+
+from helpers.training import lora_kwargs, peft_workarounds, token_indices
+
+lora_settings = lora_kwargs(cfg, token_indices(model, run.new_ids))
+print(lesson.as_call("LoraConfig", lora_settings))
+model = get_peft_model(model, LoraConfig(**lora_settings))
+peft_workarounds(model)
+model.print_trainable_parameters()
+
+# %% [markdown]
+# ### The training arguments: trl's `SFTConfig`
+#
+# `sft_kwargs(cfg, profile)` gives `SFTConfig`'s arguments (printed under the cell). Those that are not
+# trl's defaults:
+#
+# - `assistant_only_loss=True`: the loss counts only the assistant turns' tokens (the mask notebook 2
+#   showed, from the template's `{% generation %}` blocks): the model learns to answer, not to write
+#   system prompts and user requests;
+# - `packing=False`: one conversation per sequence. Packing would join short rows into long ones; our
+#   rows are short and length grouping leaves little padding (README, "No packing");
+# - `max_length`: the longest sequence; `prepare` already dropped longer rows, so nothing is truncated;
+# - `train_sampling_strategy="group_by_length"`: batches of rows of similar length, so less padding;
+# - `max_steps`: the run's length in optimizer steps, not in epochs;
+# - `learning_rate` with `lr_scheduler_type="cosine"` and `warmup_steps=0.1`: the rate climbs over the
+#   first 10% of the steps (a float below 1 is a fraction of them), then falls along a cosine to 0.
+#   This is the LoRA matrices' rate; the tag-token rows get their own through the optimizer (below);
+# - `logging_steps=1`: the loss of every step; `save_steps` and `save_total_limit=2`: a checkpoint
+#   every `save_steps` steps, the last two kept, to resume from;
+# - `seed`, `report_to="none"` (no Weights & Biases), `dataloader_num_workers=0`;
+# - from the profile: `fp16` / `bf16` (mixed precision: fp16 with a loss scaler on a T4, bf16 on an
+#   A100 or a bfloat16 CPU, neither on a plain CPU), `activation_checkpointing` (recompute activations
+#   in the backward pass to save memory, on the GPUs), `per_device_train_batch_size`,
+#   `gradient_accumulation_steps` and `use_cpu`.
+
+# %%
+from trl import SFTConfig
+
+from helpers.training import sft_kwargs
+
+sft_settings = sft_kwargs(cfg, profile)
+print(lesson.as_call("SFTConfig", sft_settings))
+args = SFTConfig(**sft_settings)
+
+# %% [markdown]
+# ### The trainer: trl's `SFTTrainer`
+#
+# `make_optimizer` builds AdamW with two parameter groups: the LoRA matrices at `learning_rate` and the
+# new token rows at `token_learning_rate`, higher, because rows that start as an average of other rows
+# must move further than a LoRA update; the schedule scales both alike. `optimizers=(optimizer, None)`
+# hands it to the trainer, which then makes only the schedule. `SFTTrainer` renders and tokenizes the
+# `messages` through the chat template, with the assistant mask.
+#
+# `finish_trainer` does two things after the trainer exists: makes every trainable weight float32 (trl
+# casts a 4-bit model's trainable weights to bfloat16, which a T4 lacks, and small updates vanish in 16
+# bits), and installs the NaN guard, which stops the run with a clear message at the first non-finite
+# loss or gradient instead of training on.
+
+# %%
+from trl import SFTTrainer
+
+from helpers.training import finish_trainer, make_optimizer
+
+optimizer = make_optimizer(model, cfg.learning_rate, cfg.token_learning_rate)
+for group in optimizer.param_groups:
+    print(f"{len(group['params'])} tensors at learning rate {group['lr']}")
+trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                     optimizers=(optimizer, None))
+finish_trainer(trainer, cfg, profile);
+
+# %% [markdown]
+# ### Run it
+#
+# `trainer.train()` runs the steps; the progress bar shows the loss as it is logged. `cpu_lm_head()`
+# changes nothing on a GPU; on a CPU it makes trl's fused LM head project only the positions the loss
+# counts, in one matrix product (the same loss, a faster step).
+
+# %%
+from helpers.training import cpu_lm_head, logged
+
+with cpu_lm_head():
+    trainer.train()
+losses = logged(trainer, "loss")
+print(f"{trainer.state.global_step} steps on {len(dataset)} rows")
+
+# %%
+lesson.loss_curve(losses, title=f"training loss, {scale.model} ({profile.name} profile)")
 
 # %% [markdown]
 # ## The adapter
@@ -175,14 +295,17 @@ lesson.loss_curve(result["losses"], title=f"training loss, {scale.model} ({resul
 # Only the adapter is saved: LoRA's A and B matrices and the eight new token rows, never whole
 # embedding matrices (the public notebook's adapter was 2.48 GB because it saved both 256,008 x
 # 2,304 embedding matrices). The folder also holds the tokenizer and a `course_meta.json` that names
-# the base model, so `load_adapter` can rebuild everything.
+# the base model, so `load_adapter` can rebuild everything. `save_adapter` writes it (into a staging
+# folder first, so an interrupted save leaves an earlier adapter as it was).
 
 # %%
+from dataclasses import asdict
 from pathlib import Path
 
-from helpers.training import adapter_size_bytes
+from helpers.training import adapter_size_bytes, save_adapter
 
-adapter_dir = Path(result["adapter_dir"])
+adapter_dir = Path(cfg.out) / "adapter"
+save_adapter(model, tokenizer, adapter_dir, base_model=cfg.model, recipe=asdict(cfg))
 print(f"{adapter_dir}: {adapter_size_bytes(adapter_dir) / 1e6:.1f} MB of weights")
 print(sorted(p.name for p in adapter_dir.iterdir()))
 
@@ -231,21 +354,21 @@ print(lesson.before_after(before[0], after[0]))
 # ## Exercises
 #
 # **1. Steps per pass.** One optimizer step takes `cfg.batch_size` rows. How many steps does one
-# pass over the rows this run trained on (`result["rows"]`) take? Write your number and check it.
+# pass over the rows this run trained on (`len(dataset)`) take? Write your number and check it.
 
 # %%
 from helpers import exercises
 
-print(f"{result['rows']} rows, batch_size={cfg.batch_size}")
+print(f"{len(dataset)} rows, batch_size={cfg.batch_size}")
 answer = 0  # your number
-print(exercises.check_epoch_steps(result["rows"], cfg.batch_size, answer))
+print(exercises.check_epoch_steps(len(dataset), cfg.batch_size, answer))
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution: run it to check; double-click to read
 import math
 
-answer = math.ceil(result["rows"] / cfg.batch_size)  # the last, partial batch is a step too
-print(exercises.check_epoch_steps(result["rows"], cfg.batch_size, answer))
+answer = math.ceil(len(dataset) / cfg.batch_size)  # the last, partial batch is a step too
+print(exercises.check_epoch_steps(len(dataset), cfg.batch_size, answer))
 
 # %% [markdown]
 # **2. A smaller rank.** Change one setting: `lora_r=8` instead of 16. Predict whether the number of

@@ -36,8 +36,8 @@
 #
 # 1. build preference pairs from the tool-calling data: the correct turn against realistic failures
 #    of exactly the kinds the evaluation labels, plus the SFT model's own mistakes;
-# 2. train with DPO (Direct Preference Optimization, trl's `DPOTrainer`) on top of the SFT adapter,
-#    with the SFT model as the frozen reference;
+# 2. build trl's `DPOConfig` and `DPOTrainer` in view and train with DPO (Direct Preference
+#    Optimization) on top of the SFT adapter, with the SFT model as the frozen reference;
 # 3. compare the error labels before and after, with the rows where no tool fits counted apart;
 # 4. write a rejected answer of your own and check that it fails in the way you meant.
 #
@@ -226,27 +226,98 @@ for pair in mined[:2]:
 # %% [markdown]
 # ## Train
 #
-# `align` loads the SFT adapter trainable and hands it to trl's `DPOTrainer` without a separate
-# reference model. trl then adds a frozen copy of the adapter, named `ref`, and computes the
-# reference log-probabilities with that copy active: the reference *is* the SFT model, and the base
-# weights are held only once. (trl 1.16 copies the LoRA matrices into `ref` but not the new tag
-# tokens' rows; `align` copies those too, which is why the first reward margin below is exactly 0.)
-# Before saving, the `ref` copy is deleted, so only the policy adapter is written.
+# The same steps as `python -m helpers align` (whose `align` calls exactly these functions, in this
+# order), written out so you see each library call.
+#
+# ### The policy
+#
+# `prepare_policy` picks the profile, seeds every random generator and loads the SFT adapter
+# *trainable* on its base model: this model (the policy) is what DPO trains. There is no separate
+# reference model: given a peft model and no `ref_model`, trl's `DPOTrainer` adds a frozen copy of the
+# adapter, named `ref`, and computes the reference log-probabilities with that copy active. The
+# reference *is* the SFT model, and the base weights are held only once.
 
 # %%
-from helpers.alignment import align
+from helpers.alignment import prepare_policy
 
 train_pairs, too_long = drop_long_pairs(pairs + mined, tokenizer, cfg.max_length)
-print(f"training on {len(train_pairs)} pairs ({len(too_long)} over max_length={cfg.max_length} dropped); "
-      f"beta={cfg.beta}, {cfg.max_steps} steps of {cfg.batch_size} pairs")
-result = align(cfg, pairs=train_pairs)
-print(f"{result['steps']} steps; loss {result['losses'][0]:.3f} -> {result['losses'][-1]:.3f}; "
+print(f"training on {len(train_pairs)} pairs ({len(too_long)} over max_length={cfg.max_length} dropped)")
+profile, policy, tokenizer, meta = prepare_policy(cfg)
+
+# %% [markdown]
+# ### The training arguments: trl's `DPOConfig`
+#
+# `dpo_kwargs(cfg, profile)` gives `DPOConfig`'s arguments (printed under the cell). Those that are not
+# trl's defaults:
+#
+# - `beta`: $\beta$ in the loss above; higher keeps the policy nearer the SFT model;
+# - `loss_type=["sigmoid", "sft"]` with `loss_weights=[1.0, sft_weight]`: DPO's loss plus the SFT loss
+#   of the chosen turn (RPO); with `sft_weight=0`, `["sigmoid"]` alone: plain DPO;
+# - `max_length`: prompt plus answer; pairs that do not fit were dropped above, so nothing is cut;
+# - `max_steps`, and `per_device_train_batch_size`: pairs per step;
+# - `learning_rate` with `lr_scheduler_type="cosine"` and `warmup_steps=0.1`: a lower rate than SFT's,
+#   since DPO adjusts a model that already works; warm-up over the first 10% of the steps, then a cosine to 0;
+# - `logging_steps=1`: every step's loss, reward accuracy and margin; `save_strategy="no"`: no
+#   checkpoints in a run this short;
+# - `seed`, `report_to="none"`, `dataloader_num_workers=0`;
+# - from the profile, as in notebook 3: `fp16` / `bf16`, `activation_checkpointing`,
+#   `gradient_accumulation_steps`, `use_cpu`.
+
+# %%
+from trl import DPOConfig
+
+from helpers.alignment import dpo_kwargs
+
+dpo_settings = dpo_kwargs(cfg, profile)
+print(lesson.as_call("DPOConfig", dpo_settings))
+args = DPOConfig(**dpo_settings)
+
+# %% [markdown]
+# ### The trainer: trl's `DPOTrainer`
+#
+# The optimizer is notebook 3's: AdamW with the LoRA matrices and the tag-token rows in two groups
+# (here both at `learning_rate`). `to_dataset` keeps only the columns trl reads (`prompt`, `chosen`,
+# `rejected`); a `tools` column would be passed on to the chat template.
+#
+# `finish_dpo_trainer` does three things after the trainer exists: installs the NaN guard (as in
+# notebook 3); makes the `ref` adapter an exact copy of the SFT adapter (trl 1.16 copies the LoRA
+# matrices into it but not the new tag tokens' rows, which is why the first reward margin below is
+# exactly 0 only with this step); and makes every trainable weight float32.
+
+# %%
+from trl import DPOTrainer
+
+from helpers.alignment import finish_dpo_trainer, to_dataset
+from helpers.training import make_optimizer
+
+optimizer = make_optimizer(policy, cfg.learning_rate, cfg.token_learning_rate)
+trainer = DPOTrainer(model=policy, args=args, train_dataset=to_dataset(train_pairs), processing_class=tokenizer,
+                     optimizers=(optimizer, None))
+finish_dpo_trainer(trainer, cfg, profile);
+
+# %% [markdown]
+# ### Run it
+#
+# `trainer.train()` runs the steps (under `cpu_lm_head()`, as in notebook 3). `save_policy` deletes
+# the `ref` copy and saves only the policy with `save_adapter`, in the SFT adapter's format;
+# `dpo_logs` collects what the trainer logged at each step.
+
+# %%
+from helpers.alignment import dpo_logs, save_policy
+from helpers.training import cpu_lm_head
+
+with cpu_lm_head():
+    trainer.train()
+aligned_dir = save_policy(trainer, cfg, meta)
+result = dpo_logs(trainer)
+print(f"{result['steps']} steps of {cfg.batch_size} pairs, beta={cfg.beta}; "
+      f"loss {result['losses'][0]:.3f} -> {result['losses'][-1]:.3f}; "
       f"reward margin {result['reward_margins'][0]:.3f} -> {result['reward_margins'][-1]:.3f}")
 
 # %%
 from helpers.alignment import dpo_curves
 
-dpo_curves(result, title=f"DPO on {meta['base_model']} ({result['profile']} profile)")
+dpo_curves(result, title=f"DPO on {meta['base_model']} ({profile.name} profile)")
 
 # %% [markdown]
 # **Reward accuracy** is the share of a batch's pairs where the policy already prefers the chosen
@@ -264,7 +335,9 @@ import pandas as pd
 
 from helpers.alignment import compare_labels
 
-aligned, tokenizer = load_adapter(result["adapter_dir"], profile, merge=True)
+del policy, trainer
+gc.collect()
+aligned, tokenizer = load_adapter(aligned_dir, profile, merge=True)
 after = {s: evaluate_rows(aligned, tokenizer, r, max_new_tokens=scale.max_new_tokens, batch_size=8) for s, r in rows.items()}
 comparison = compare_labels(before, after)
 pd.DataFrame([

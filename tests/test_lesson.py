@@ -297,3 +297,24 @@ def test_agent_adapter_is_trained_on_the_agent_episodes_with_room_for_them(tmp_p
     add_tool_tokens(tokenizer)
     rows, problems = load_conversations(AGENT_FILE)
     assert not problems and not prepare_dataset(rows, tokenizer, cfg.max_length)[1]  # no episode dropped
+
+
+def test_printed_recipes_show_shipped_files_from_the_package_not_this_machine(capsys, tmp_path):
+    from helpers.alignment import align_config
+    from helpers.training import SHIPPED
+
+    scale = lesson.get_scale("smoke")
+    cfg = scale.train_config(out="runs/03_lora_sft")
+    assert cfg.data == str(SHIPPED / "train.jsonl")  # the recipe itself keeps the real path
+    shown = lesson.shown(cfg)
+    assert shown.data == "helpers/data/train.jsonl" and shown.out == "runs/03_lora_sft"
+    assert str(SHIPPED.parent) not in repr(shown) and shown.max_steps == cfg.max_steps
+    aligned = lesson.shown(align_config(scale, str(tmp_path / "adapter"), out="runs/05"))
+    assert aligned.data == "helpers/data/train.jsonl" and aligned.adapter == str(tmp_path / "adapter")
+    assert lesson.shown_path("Jofthomas/hermes-function-calling-thinking-V1") == "Jofthomas/hermes-function-calling-thinking-V1"
+    assert "helpers/data/train.jsonl" in lesson.about_to_train(cfg)
+
+
+def test_settings_print_as_the_call_a_learner_writes():
+    text = lesson.as_call("LoraConfig", {"r": 16, "target_modules": "all-linear", "trainable_token_indices": [5, 6]})
+    assert text == "LoraConfig(\n    r=16,\n    target_modules='all-linear',\n    trainable_token_indices=[5, 6],\n)"

@@ -281,3 +281,38 @@ def test_rows_reached_keep_the_mix_that_length_grouping_alone_loses():
     assert abs(sum(drawn["no_call"]) / 104 - share) < 0.05
     assert abs(sum(drawn["results"]) / 104 - results_share) < 0.08
     assert len(set(zip(drawn["n"], drawn["no_call"]))) > 90
+
+
+def test_notebook_steps_build_the_trainer_build_trainer_builds(tiny_model_dir, tmp_path, shipped_rows):
+    """Notebook 3 writes out `build_trainer`'s steps; both paths give the same trainer, seeded alike."""
+    from peft import LoraConfig, get_peft_model
+    from trl import SFTConfig, SFTTrainer
+
+    from helpers.training import (build_trainer, finish_trainer, lora_kwargs, peft_workarounds, prepare,
+                                  sft_kwargs, token_indices)
+
+    data = write_jsonl(tmp_path / "train.jsonl", [
+        {"id": r["id"], "conversations": r["messages"]} for r in shipped_rows["train"][:12]])
+    cfg = TrainConfig(model=tiny_model_dir, data=data, out=str(tmp_path / "run"), max_steps=2, batch_size=2)
+    packaged, _ = build_trainer(cfg, log=lambda *_: None)
+
+    run = prepare(cfg, log=lambda *_: None)
+    model = get_peft_model(run.model, LoraConfig(**lora_kwargs(cfg, token_indices(run.model, run.new_ids))))
+    peft_workarounds(model)
+    trainer = SFTTrainer(model=model, args=SFTConfig(**sft_kwargs(cfg, run.profile)), train_dataset=run.dataset,
+                         processing_class=run.tokenizer,
+                         optimizers=(make_optimizer(model, cfg.learning_rate, cfg.token_learning_rate), None))
+    finish_trainer(trainer, cfg, run.profile)
+
+    assert trainer.args.to_dict() == packaged.args.to_dict()
+    assert trainer.train_dataset["input_ids"] == packaged.train_dataset["input_ids"]
+    ours = {n: p for n, p in trainer.model.named_parameters() if p.requires_grad}
+    theirs = {n: p for n, p in packaged.model.named_parameters() if p.requires_grad}
+    assert sorted(ours) == sorted(theirs) and any("trainable_tokens_delta" in n for n in ours)
+    for name, p in ours.items():
+        assert p.dtype == theirs[name].dtype == torch.float32 and torch.equal(p, theirs[name]), name
+    groups = lambda t: [(g["lr"], [tuple(p.shape) for p in g["params"]]) for g in t.optimizer.param_groups]  # noqa: E731
+    assert groups(trainer) == groups(packaged) and len(groups(trainer)) == 2
+    callbacks = lambda t: sorted(type(c).__name__ for c in t.callback_handler.callbacks)  # noqa: E731
+    assert callbacks(trainer) == callbacks(packaged) and "Callback" in callbacks(trainer)  # the NaN guard's
+    assert "training_step" in vars(trainer)  # the guard wraps the step

@@ -55,6 +55,7 @@ from .training import (
     cpu_lm_head,
     float32_trainable,
     load_adapter,
+    logged,
     make_optimizer,
     read_meta,
 )
@@ -519,13 +520,12 @@ def build_pairs(cfg: AlignConfig, model, tokenizer, rows: list[dict], log=print)
     return pairs, stats
 
 
-def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
-    """DPO on top of the SFT adapter `cfg.adapter`; saves `OUT/adapter` and returns a summary.
+def prepare_policy(cfg: AlignConfig, log=print):
+    """The profile and the SFT adapter `cfg.adapter` loaded trainable (the policy), with its tokenizer and meta.
 
-    `pairs` (from `build_pairs`/`synthetic_pairs`) skips building them here.
+    Seeds first, as `training.prepare` does.
     """
     from transformers import set_seed
-    from trl import DPOConfig, DPOTrainer
 
     from .adapter_source import resolve_adapter
 
@@ -534,6 +534,58 @@ def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
     log(profile.describe())
     set_seed(cfg.seed)
     model, tokenizer, meta = load_trainable_adapter(adapter_dir, profile)
+    return profile, model, tokenizer, meta
+
+
+def finish_dpo_trainer(trainer, cfg: AlignConfig, profile: Profile, log=print):
+    """What the DPO trainer needs after it is built: the NaN guard, the whole SFT model as the
+    reference (`sync_reference_adapter`) and float32 trainable weights."""
+    model = trainer.model
+    NonFiniteGuard(profile, cfg.out, cfg.learning_rate).install(trainer)
+    if "ref" in model.peft_config:
+        fixed = sync_reference_adapter(model)
+        if fixed:
+            kinds = ", ".join(sorted({n.split(".")[-2] for n in fixed}))
+            log(f"reference adapter: copied {len(fixed)} tensor(s) trl left out ({kinds})")
+    float32_trainable(model)  # after the trainer: trl recasts a quantized model's to bfloat16
+    return trainer
+
+
+def save_policy(trainer, cfg: AlignConfig, meta: dict) -> Path:
+    """Drop trl's `ref` adapter and save the policy as `OUT/adapter`, in the SFT adapter's format."""
+    from .training import save_adapter
+
+    model = trainer.model
+    if "ref" in model.peft_config:
+        model.delete_adapter("ref")
+    adapter_dir = Path(cfg.out) / "adapter"
+    recipe = {**asdict(cfg), "stage": "dpo", "sft_recipe": meta.get("recipe", {})}
+    if trainer.is_world_process_zero():
+        save_adapter(model, trainer.processing_class, adapter_dir, base_model=meta["base_model"], recipe=recipe)
+    return adapter_dir
+
+
+def dpo_logs(trainer) -> dict:
+    """The logged loss, reward accuracy, margin and rewards of every step (what `dpo_curves` plots)."""
+    return {
+        "steps": trainer.state.global_step,
+        "losses": logged(trainer, "loss"),
+        "reward_accuracies": logged(trainer, "rewards/accuracies"),
+        "reward_margins": logged(trainer, "rewards/margins"),
+        "rewards_chosen": logged(trainer, "rewards/chosen"),
+        "rewards_rejected": logged(trainer, "rewards/rejected"),
+    }
+
+
+def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
+    """DPO on top of the SFT adapter `cfg.adapter`; saves `OUT/adapter` and returns a summary.
+
+    `pairs` (from `build_pairs`/`synthetic_pairs`) skips building them here. Notebook 5 makes the
+    same calls in the same order, in view.
+    """
+    from trl import DPOConfig, DPOTrainer
+
+    profile, model, tokenizer, meta = prepare_policy(cfg, log)
     stats: dict = {}
     if pairs is None:
         rows, problems = load_conversations(cfg.data)
@@ -555,36 +607,16 @@ def align(cfg: AlignConfig, log=print, pairs: list[dict] | None = None) -> dict:
         optimizers=(optimizer, None),
         callbacks=[time_limit_callback(cfg.max_seconds)] if cfg.max_seconds else None,
     )
-    NonFiniteGuard(profile, cfg.out, cfg.learning_rate).install(trainer)
-    if "ref" in model.peft_config:
-        fixed = sync_reference_adapter(model)
-        if fixed:
-            kinds = ", ".join(sorted({n.split(".")[-2] for n in fixed}))
-            log(f"reference adapter: copied {len(fixed)} tensor(s) trl left out ({kinds})")
-    float32_trainable(model)  # after the trainer: trl recasts a quantized model's to bfloat16
+    finish_dpo_trainer(trainer, cfg, profile, log)
     start = time.perf_counter()
     with cpu_lm_head():
         trainer.train()
     seconds = time.perf_counter() - start
-    if "ref" in model.peft_config:
-        model.delete_adapter("ref")  # save only the policy, in the SFT adapter's format
-    adapter_dir = Path(cfg.out) / "adapter"
-    from .training import save_adapter
-
-    recipe = {**asdict(cfg), "stage": "dpo", "sft_recipe": meta.get("recipe", {})}
-    if trainer.is_world_process_zero():
-        save_adapter(model, tokenizer, adapter_dir, base_model=meta["base_model"], recipe=recipe)
-    history = [h for h in trainer.state.log_history if "loss" in h]
-    pick = lambda key: [h.get(key) for h in history]  # noqa: E731
+    adapter_dir = save_policy(trainer, cfg, meta)
     return {
         "adapter_dir": str(adapter_dir),
         "train_seconds": seconds,
-        "steps": trainer.state.global_step,
-        "losses": pick("loss"),
-        "reward_accuracies": pick("rewards/accuracies"),
-        "reward_margins": pick("rewards/margins"),
-        "rewards_chosen": pick("rewards/chosen"),
-        "rewards_rejected": pick("rewards/rejected"),
+        **dpo_logs(trainer),
         "pairs": len(pairs),
         "pair_stats": stats,
         "profile": profile.name,

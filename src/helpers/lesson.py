@@ -176,11 +176,40 @@ def about_to_train(cfg, looked_in=ADAPTER_CANDIDATES, parameter: str = "ADAPTER"
     """What `find_or_train_adapter` is about to train when it found no adapter, and how long it takes here."""
     from .estimates import training_estimate
 
-    rows = f"the first {cfg.limit} rows of {cfg.data}" if cfg.limit else cfg.data
+    data = shown_path(cfg.data)
+    rows = f"the first {cfg.limit} rows of {data}" if cfg.limit else data
     return (f"no adapter found (looked in {', '.join(looked_in)}), so one is trained now: {cfg.model} on {rows}, "
             f"{cfg.max_steps} steps. {training_estimate(cfg)}\nTo skip this, stop here and set {parameter} to a "
             "saved adapter: a directory, a Hub repo id (user/name) or a Google Drive path (see notebook 3, "
             "'Keep the adapter').")
+
+
+def shown_path(path: str) -> str:
+    """A file shipped in the package as the package names it (`helpers/data/train.jsonl`); any other path as given.
+
+    Saved notebook outputs must not show the directories of the machine that ran them.
+    """
+    from .training import SHIPPED
+
+    package = SHIPPED.parent
+    if not Path(path).is_absolute():
+        return path
+    try:
+        return Path(path).resolve().relative_to(package.parent.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+def shown(cfg):
+    """A recipe (`TrainConfig`, `AlignConfig`) to print: shipped files by `shown_path`, the rest as is."""
+    from dataclasses import replace
+
+    return replace(cfg, **{k: shown_path(v) for k, v in asdict(cfg).items() if isinstance(v, str)})
+
+
+def as_call(name: str, kwargs: dict) -> str:
+    """`kwargs` as the call a learner would write: `Name(` and one `key=value,` line each."""
+    return name + "(\n" + "".join(f"    {k}={v!r},\n" for k, v in kwargs.items()) + ")"
 
 
 # --- Hugging Face Hub: token and gated models -----------------------------------------------------

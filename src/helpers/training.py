@@ -113,9 +113,18 @@ def build_peft_model(model, new_token_ids: list[int], cfg: TrainConfig):
     """LoRA on all decoder linear layers plus trainable rows for the new tokens."""
     from peft import LoraConfig, get_peft_model
 
+    peft_model = get_peft_model(model, LoraConfig(**lora_kwargs(cfg, token_indices(model, new_token_ids))))
+    return peft_workarounds(peft_model)
+
+
+def token_indices(model, new_token_ids: list[int]):
+    """`trainable_token_indices` for peft: the ids alone on a tied head, else for both matrices."""
     tied = model.get_output_embeddings().weight is model.get_input_embeddings().weight
-    tokens = new_token_ids if tied else {"embed_tokens": new_token_ids, "lm_head": new_token_ids}
-    peft_model = get_peft_model(model, LoraConfig(**lora_kwargs(cfg, tokens)))
+    return new_token_ids if tied else {"embed_tokens": new_token_ids, "lm_head": new_token_ids}
+
+
+def peft_workarounds(peft_model):
+    """`expose_wrapped_bias` and `save_checkpoints_without_embeddings`; returns the same model."""
     expose_wrapped_bias(peft_model)
     save_checkpoints_without_embeddings(peft_model)
     return peft_model
@@ -297,10 +306,26 @@ def hub_token() -> str | None:
 RESUME_HINT = ": with that profile, --resume (resume=True in TrainConfig) continues from it"
 
 
-def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
-    """The `SFTTrainer` for `cfg`, ready to train, and a summary of its data and profile."""
+@dataclass
+class Prepared:
+    """What `prepare` returns: the run's profile, the base model with the tag tokens, and the data."""
+
+    profile: Profile
+    model: object
+    tokenizer: object
+    new_ids: list[int]
+    dataset: object
+    dropped: list
+    problems: list
+
+
+def prepare(cfg: TrainConfig, log=print) -> Prepared:
+    """The profile, the base model and tokenizer with the tool tokens, and the rows to train on.
+
+    Rows are rendered as `messages`, invalid ones skipped, over-long ones dropped (`prepare_dataset`),
+    and, when `max_steps` reaches fewer than all, drawn at random first (`rows_reached`).
+    """
     from transformers import set_seed
-    from trl import SFTConfig, SFTTrainer
 
     profile = get_profile(cfg.profile)
     if cfg.batch_size:
@@ -325,21 +350,45 @@ def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
         if reached < len(dataset):
             dataset = rows_reached(dataset, reached, cfg.seed)
             log(f"data: {reached} of them drawn at random for {cfg.max_steps} steps, then grouped by length")
-    peft_model = build_peft_model(model, new_ids, cfg)
+    return Prepared(profile, model, tokenizer, new_ids, dataset, dropped, problems)
+
+
+def finish_trainer(trainer, cfg: TrainConfig, profile: Profile):
+    """What the SFT trainer needs after it is built: float32 trainable weights and the NaN guard."""
+    float32_trainable(trainer.model)  # after the trainer: trl recasts a quantized model's to bfloat16
+    NonFiniteGuard(profile, cfg.out, cfg.learning_rate,
+                   resume_hint=RESUME_HINT if computes_in_float16(profile) else "").install(trainer)
+    return trainer
+
+
+def logged(trainer, key: str = "loss") -> list:
+    """`key` from every logged training step (None where a step lacks it)."""
+    return [h.get(key) for h in trainer.state.log_history if "loss" in h]
+
+
+def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
+    """The `SFTTrainer` for `cfg`, ready to train, and a summary of its data and profile.
+
+    Notebook 3 makes the same calls in the same order, in view.
+    """
+    from peft import LoraConfig, get_peft_model
+    from trl import SFTConfig, SFTTrainer
+
+    run = prepare(cfg, log)
+    peft_model = get_peft_model(run.model, LoraConfig(**lora_kwargs(cfg, token_indices(run.model, run.new_ids))))
+    peft_workarounds(peft_model)
     trainable, total = peft_model.get_nb_trainable_parameters()
     log(f"trainable parameters: {trainable:,} of {total:,} ({100 * trainable / total:.2f}%)")
     trainer = SFTTrainer(
         model=peft_model,
-        args=SFTConfig(**sft_kwargs(cfg, profile)),
-        train_dataset=dataset,
-        processing_class=tokenizer,
+        args=SFTConfig(**sft_kwargs(cfg, run.profile)),
+        train_dataset=run.dataset,
+        processing_class=run.tokenizer,
         optimizers=(make_optimizer(peft_model, cfg.learning_rate, cfg.token_learning_rate), None),
         callbacks=list(callbacks),
     )
-    float32_trainable(peft_model)  # after the trainer: trl recasts a quantized model's to bfloat16
-    NonFiniteGuard(profile, cfg.out, cfg.learning_rate,
-                   resume_hint=RESUME_HINT if computes_in_float16(profile) else "").install(trainer)
-    return trainer, {"rows": len(dataset), "dropped": dropped, "profile": profile.name}
+    finish_trainer(trainer, cfg, run.profile)
+    return trainer, {"rows": len(run.dataset), "dropped": run.dropped, "profile": run.profile.name}
 
 
 def train(cfg: TrainConfig, log=print) -> dict:
@@ -368,7 +417,7 @@ def train(cfg: TrainConfig, log=print) -> dict:
             push_adapter(adapter_dir, cfg.push_to_hub)
             log(f"pushed {adapter_dir} to https://huggingface.co/{cfg.push_to_hub}")
     trainer.accelerator.wait_for_everyone()
-    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    losses = logged(trainer, "loss")
     return {
         "adapter_dir": str(adapter_dir),
         "train_seconds": seconds,
