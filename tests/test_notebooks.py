@@ -254,8 +254,8 @@ def test_notebook_ends_with_exercises_whose_solutions_are_hidden_and_checked(ipy
             assert "exercises.check_" in code, f"{ipynb.stem}: the attempt and its solution both run a check"
 
 
-# a Drive folder is the value a learner pastes into ADAPTER (notebook 3), not a path of the machine that ran
-LOCAL_PATH = re.compile(r"(?<![\w.])/(work|tmp|root|home)/|(?<![\w.])/content/(?!drive/MyDrive/)")
+# Colab's Drive mount (/content/drive) is what notebook 3 tells a learner to type, not a path of the machine that ran
+LOCAL_PATH = re.compile(r"(?<![\w.])/(work|tmp|root|home)/|(?<![\w.])/content/(?!drive\b)")
 PLACEHOLDER = re.compile(r"\b(TODO|FIXME|XXX)\b|<placeholder>", re.I)
 
 
