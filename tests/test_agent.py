@@ -479,7 +479,7 @@ def test_chat_command_refuses_a_folder_without_an_adapter(tmp_path, capsys):
     from helpers.cli import main
 
     assert main(["chat", "--adapter", str(tmp_path)]) == 2
-    assert "has no course_meta.json" in capsys.readouterr().err
+    assert "not an adapter directory (no course_meta.json" in capsys.readouterr().err
 
 
 def test_chat_command_takes_an_injected_generate():

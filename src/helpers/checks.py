@@ -12,13 +12,11 @@ import argparse
 import json
 import math
 import os
-import re
 from pathlib import Path
 
 from .models import EMBEDDED_DEFAULT, cache_dir, embedded_gguf_path
 
 USAGE, BAD_DATA = 2, 1
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 class InputError(Exception):
@@ -67,7 +65,9 @@ def non_negative_float(text: str) -> float:
 
 def looks_like_repo_id(spec: str) -> bool:
     """`owner/name` that is not a local path (hub ids have one slash and no .json/.jsonl suffix)."""
-    return bool(_REPO_ID.match(spec)) and not spec.endswith((".json", ".jsonl")) and not Path(spec).exists()
+    from .adapter_source import looks_like_repo_id as repo_id_shaped
+
+    return repo_id_shaped(spec) and not spec.endswith((".json", ".jsonl")) and not Path(spec).exists()
 
 
 def _offline() -> bool:
