@@ -371,12 +371,10 @@ def build_trainer(cfg: TrainConfig, log=print, callbacks: tuple = ()):
 
     Notebook 3 makes the same calls in the same order, in view.
     """
-    from peft import LoraConfig, get_peft_model
     from trl import SFTConfig, SFTTrainer
 
     run = prepare(cfg, log)
-    peft_model = get_peft_model(run.model, LoraConfig(**lora_kwargs(cfg, token_indices(run.model, run.new_ids))))
-    peft_workarounds(peft_model)
+    peft_model = build_peft_model(run.model, run.new_ids, cfg)
     trainable, total = peft_model.get_nb_trainable_parameters()
     log(f"trainable parameters: {trainable:,} of {total:,} ({100 * trainable / total:.2f}%)")
     trainer = SFTTrainer(
